@@ -1,0 +1,299 @@
+"""``build(cfg)``: sources in, a versioned release folder out.
+
+1. resolve the config, scan the inputs (digests), compute the fingerprint;
+2. if ``dist/<name>/<version>`` exists: same fingerprint → nothing to do,
+   different → refuse;
+3. phase 1 over shards, barrier, phase 2 over shards (the executor decides
+   where), all into a work folder that a killed build resumes from;
+4. write the release into a staging folder next to the target and rename it
+   into place, so it appears all at once.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fcntl
+import json
+import logging
+import os
+import re
+import shutil
+import time
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from omegaconf import DictConfig, OmegaConf
+
+from builder import __version__
+from builder.errors import BuilderError, ReleaseExists
+from builder.ids import digest, json_digest
+from builder.pipeline import AUDIT_REMOVED_SCHEMA, Pipeline, barrier, instantiate_stage
+from builder.sources.base import REJECT_SCHEMA
+
+log = logging.getLogger("builder")
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+VERSION_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+#: Config keys that do not change the output (paths, version, how work is spread).
+NON_OUTPUT_KEYS = (("paths",), ("dataset", "version"), ("dataset", "bump"), ("executor",),
+                   ("source", "path"), ("source", "shard_size"), ("hydra",))
+
+
+def plain_config(cfg: DictConfig | dict) -> dict:
+    if isinstance(cfg, DictConfig):
+        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    return cfg
+
+
+def output_config(cfg: dict) -> dict:
+    """The config without the keys that cannot change the release's content."""
+    c = json.loads(json.dumps(cfg, default=str))
+    for path in NON_OUTPUT_KEYS:
+        node = c
+        for k in path[:-1]:
+            node = node.get(k) or {}
+        if isinstance(node, dict):
+            node.pop(path[-1], None)
+    return c
+
+
+def check_name_version(name: str, version: str) -> None:
+    if not isinstance(name, str) or not NAME_RE.match(name) or ".." in name:
+        raise BuilderError(f"dataset.name={name!r} is not a valid name: use letters, digits, '.', '_' and '-' "
+                           "(no slashes), e.g. dataset.name=my-news")
+    if not isinstance(version, str) or not VERSION_RE.match(version):
+        raise BuilderError(f"dataset.version={version!r} is not MAJOR.MINOR.PATCH, e.g. dataset.version=0.2.0")
+
+
+def existing_versions(base: Path) -> list[str]:
+    if not base.is_dir():
+        return []
+    vs = [p.name for p in base.iterdir() if p.is_dir() and VERSION_RE.match(p.name) and (p / "manifest.json").exists()]
+    return sorted(vs, key=lambda v: tuple(map(int, v.split("."))))
+
+
+def next_version(base: Path, bump: str) -> str:
+    vs = existing_versions(base)
+    if not vs:
+        return "0.1.0"
+    major, minor, patch = map(int, vs[-1].split("."))
+    if bump == "major":
+        return f"{major + 1}.0.0"
+    if bump == "minor":
+        return f"{major}.{minor + 1}.0"
+    if bump == "patch":
+        return f"{major}.{minor}.{patch + 1}"
+    raise BuilderError(f"dataset.bump={bump!r}: use patch, minor or major")
+
+
+@contextmanager
+def build_lock(base: Path, version: str):
+    """One build of a version at a time; a second one says so and stops."""
+    base.mkdir(parents=True, exist_ok=True)
+    path = base / f".lock-{version}"
+    fh = open(path, "a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise BuilderError(f"another build of {base.name} {version} is running (lock {path.name} is held); "
+                           "wait for it to finish") from None
+    try:
+        yield
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+def build(cfg: DictConfig | dict) -> dict:
+    """Build the release described by ``cfg``; returns a summary (path, fingerprint, counts)."""
+    t0 = time.monotonic()
+    c = plain_config(cfg)
+    ds = c["dataset"]
+    dist = Path(c["paths"]["dist"]).expanduser()
+    name = ds["name"]
+    check_name_version(name, "0.0.0")
+    base = dist / name
+    version = ds.get("version")
+    if ds.get("bump"):
+        version = next_version(base, ds["bump"])
+    check_name_version(name, str(version))
+    version = str(version)
+
+    source = instantiate_stage(c["source"])
+    log.info("Scanning %s", source.path)
+    inputs = source.scan()
+    if not inputs:
+        raise BuilderError(f"no input files matching {list(source.patterns)} under {source.path} "
+                           "(check source.path and the source type: source=text|html|jsonl|parquet)")
+    ner = instantiate_stage(c.get("ner"))  # validates model availability before any work
+    models = {"ner": ner.identity} if ner is not None else {}
+    fingerprint = json_digest({
+        "builder": __version__,
+        "inputs": [(f.rel, f.sha256) for f in inputs],
+        "config": output_config(c),
+        "models": models,
+    })
+    target = base / version
+    summary = {"path": str(target), "name": name, "version": version, "fingerprint": fingerprint}
+
+    def check_existing():
+        if target.exists():
+            mf = target / "manifest.json"
+            old = json.loads(mf.read_text()).get("fingerprint") if mf.exists() else None
+            if old == fingerprint:
+                log.info("Release %s %s is up to date (fingerprint %s): nothing to do", name, version, fingerprint[:12])
+                return {**summary, "status": "unchanged"}
+            raise ReleaseExists(
+                f"{target} already exists with different content (fingerprint {str(old)[:12]} != {fingerprint[:12]}); "
+                f"releases are immutable: pick a new version (dataset.version=X.Y.Z) or dataset.bump=patch|minor|major")
+        return None
+
+    done = check_existing()
+    if done:
+        return done
+    with build_lock(base, version):
+        done = check_existing()  # another build may have finished meanwhile
+        if done:
+            return done
+        work = Path(c["paths"]["work_dir"]).expanduser() / fingerprint[:16]
+        result = _run(c, source, inputs, work, ner)
+        staging = base / f".staging-{version}-{os.getpid()}"
+        if staging.exists():
+            shutil.rmtree(staging)
+        try:
+            _write_release(staging, c, name, version, fingerprint, inputs, result, models)
+            try:
+                os.rename(staging, target)
+            except OSError as e:
+                raise BuilderError(f"cannot move the release into place at {target}: {e}") from e
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        if not c["executor"].get("keep_work", False):
+            shutil.rmtree(work, ignore_errors=True)
+            try:
+                work.parent.rmdir()  # the work root, when no other build uses it
+            except OSError:
+                pass
+        _update_latest(base, version)
+    summary.update(status="built", seconds=round(time.monotonic() - t0, 2), counts=result["counts"])
+    log.info("Built %s in %.1fs", target, time.monotonic() - t0)
+    return summary
+
+
+def _run(c: dict, source, inputs, work: Path, ner) -> dict:
+    from builder.executors.base import work_phase1, work_phase2
+
+    executor = instantiate_stage(c["executor"])
+    shards = source.shards(inputs)
+    pipe = Pipeline(c)
+    p1_dirs = [work / "p1" / f"{s.index:05d}-{pipe.phase1_key(s)}" for s in shards]
+    executor.start(c)
+    try:
+        log.info("Phase 1 (read, clean, segment): %d inputs in %d shards", len(inputs), len(shards))
+        stats1 = executor.map(work_phase1, list(zip(shards, map(str, p1_dirs))), "clean")
+        bkey = digest(*[d.name for d in p1_dirs], json_digest({k: c.get(k) for k in ("dedup", "split", "stance")}), n=24)
+        bdir = work / "barrier" / bkey
+        if not (bdir / "barrier.json").exists():
+            bstats = barrier(pipe, p1_dirs, bdir)
+            (bdir / "barrier.json").write_text(json.dumps(bstats, sort_keys=True))
+        bstats = json.loads((bdir / "barrier.json").read_text())
+        log.info("Barrier: %d articles, %d near-duplicate clusters, splits %s", bstats["articles"], bstats["clusters"], bstats["splits"])
+        p2key = digest(bkey, json_digest({k: c.get(k) for k in ("ner", "stance")}), json_digest(ner.identity if ner else {}), n=16)
+        p2_dirs = [work / "p2" / f"{d.name[:5]}-{p2key}" for d in p1_dirs]
+        tasks = [(str(d / "docs.parquet"), str(bdir / f"keys-{i:05d}.parquet"), str(bdir), str(o))
+                 for i, (d, o) in enumerate(zip(p1_dirs, p2_dirs))]
+        log.info("Phase 2 (label): %d shards", len(tasks))
+        stats2 = executor.map(work_phase2, tasks, "label")
+    finally:
+        executor.stop()
+    rejected = Counter()
+    read = 0
+    for s in stats1:
+        read += s["read"]
+        rejected.update(s["rejected"])
+    for s in stats2:
+        if s.get("duplicates_dropped"):
+            rejected["near_duplicate"] += s["duplicates_dropped"]
+    written = sum(s.get("articles", 0) for s in stats2)
+    counts = {"read": read, "written": written, "rejected": dict(sorted(rejected.items())),
+              "rejected_total": sum(rejected.values()), "clusters": bstats["clusters"],
+              "near_duplicates": bstats["duplicates"]}
+    if read != written + counts["rejected_total"]:
+        raise BuilderError(f"internal accounting error: read {read} != written {written} + rejected {counts['rejected_total']}")
+    return {"p1": p1_dirs, "p2": p2_dirs, "counts": counts, "pipeline": pipe, "barrier": bstats}
+
+
+def _concat(paths: list[Path], schema: pa.Schema) -> pa.Table:
+    tabs = [pq.read_table(p) for p in paths if p.exists()]
+    return pa.concat_tables([t.cast(schema) for t in tabs]) if tabs else schema.empty_table()
+
+
+def _write_release(root: Path, c: dict, name: str, version: str, fingerprint: str, inputs, result, models) -> None:
+    from builder.release import card as card_mod
+    from builder.release.features import WORK_SCHEMAS, features
+    from builder.release.writer import file_record, write_arrow, write_audit, write_config
+
+    root.mkdir(parents=True)
+    pipe: Pipeline = result["pipeline"]
+    ner = pipe.stages.get("ner")
+    ner_names = ner.tag_names() if ner is not None else None
+    max_rows = int(c["release"].get("max_rows_per_file", 100_000))
+    configs = {}
+    wanted = ["articles", "teasers"] + (["ner"] if ner is not None else []) + (["stance"] if pipe.stages.get("stance") else [])
+    for conf in wanted:
+        work = _concat([d / f"{conf}.parquet" for d in result["p2"]], WORK_SCHEMAS[conf])
+        feats = features(conf, ner_names)
+        splits = write_config(root, conf, work, feats, max_rows)
+        if c["release"].get("arrow", True):
+            write_arrow(root, conf, splits, feats)
+        for s in splits.values():
+            s["file_records"] = [file_record(root, f) for f in s["files"]]
+        configs[conf] = {"features": feats, "splits": splits}
+    removed = _concat([d / "_removed.parquet" for d in result["p2"]], AUDIT_REMOVED_SCHEMA)
+    rejects = pa.concat_tables([_concat([d / "rejects.parquet" for d in result["p1"]], REJECT_SCHEMA),
+                                _concat([d / "_rejects.parquet" for d in result["p2"]], REJECT_SCHEMA)])
+    write_audit(root, removed, rejects)
+    (root / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(c)), encoding="utf-8")
+
+    stages = [pipe.stages[n].describe() if pipe.stages.get(n) else None
+              for n in ("extract", "normalize", "segment", "filter", "dedup", "split", "ner", "stance")]
+    labelers = {}
+    if ner is not None:
+        labelers["ner"] = ner.labeler
+    if pipe.stages.get("stance") is not None:
+        labelers["stance"] = pipe.stages["stance"].labeler
+    manifest = {
+        "name": name,
+        "version": version,
+        "fingerprint": fingerprint,
+        "builder_version": __version__,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "config_sha256": json_digest(output_config(c)),
+        "inputs": [{"path": f.rel, "bytes": f.size, "sha256": f.sha256} for f in inputs],
+        "models": models,
+        "labelers": labelers,
+        "stages": [s for s in stages if s],
+        "counts": result["counts"],
+        "splits": {conf: {s: v["num_examples"] for s, v in cf["splits"].items()} for conf, cf in configs.items()},
+        "files": [],
+    }
+    stats = card_mod.statistics(configs, ner_names)
+    manifest["statistics"] = stats
+    meta = {**c["dataset"], "name": name, "version": version}
+    (root / "README.md").write_text(card_mod.render(meta, configs, stats, manifest), encoding="utf-8")
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    manifest["files"] = [file_record(root, p) for p in files]
+    (root / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
+
+def _update_latest(base: Path, version: str) -> None:
+    vs = existing_versions(base)
+    latest = vs[-1] if vs else version
+    tmp = base / ".latest.tmp"
+    tmp.write_text(latest + "\n")
+    os.replace(tmp, base / "LATEST")

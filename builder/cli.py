@@ -1,0 +1,137 @@
+"""The ``builder`` command: a thin Hydra entry point around :func:`builder.build.build`.
+
+``builder [overrides]`` builds a release. Other subcommands (``builder
+<name> ...``) are plain argparse commands registered in ``SUBCOMMANDS``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from builder.errors import BuilderError
+
+log = logging.getLogger("builder")
+
+
+def conf_dir() -> str:
+    """The config folder: shipped in the package (``builder/conf``) or the repository's ``conf/``."""
+    here = Path(__file__).resolve().parent
+    for cand in (here / "conf", here.parent / "conf"):
+        if (cand / "config.yaml").is_file():
+            return str(cand)
+    try:
+        from importlib.resources import files
+
+        cand = Path(str(files("builder.conf")))
+        if (cand / "config.yaml").is_file():
+            return str(cand)
+    except (ModuleNotFoundError, TypeError):
+        pass
+    raise BuilderError("cannot find the builder's conf/ folder: reinstall the package (pip install .)")
+
+
+def seeds_dir() -> str:
+    """``seeds/`` in the working folder if there is one, else the seeds shipped with the package."""
+    if Path("seeds").is_dir():
+        return "seeds"
+    here = Path(__file__).resolve().parent
+    for cand in (here / "seeds", here.parent / "seeds"):
+        if cand.is_dir():
+            return str(cand)
+    try:
+        from importlib.resources import files
+
+        return str(files("builder.seeds"))
+    except (ModuleNotFoundError, TypeError):
+        return "seeds"
+
+
+if not OmegaConf.has_resolver("seeds_dir"):
+    OmegaConf.register_new_resolver("seeds_dir", seeds_dir)
+
+
+def _debug(cfg=None) -> bool:
+    if os.environ.get("BUILDER_DEBUG", "") not in ("", "0"):
+        return True
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        return bool(HydraConfig.get().verbose)
+    except Exception:
+        return False
+
+
+def fail(message: str, code: int = 2) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def run_build(cfg) -> dict | None:
+    """Build with error handling: one clear line per user error, tracebacks only when asked."""
+    from hydra.errors import InstantiationException
+    from omegaconf.errors import MissingMandatoryValue
+
+    from builder.build import build
+
+    try:
+        return build(cfg)
+    except BuilderError as e:
+        if _debug(cfg):
+            raise
+        fail(str(e))
+    except MissingMandatoryValue as e:
+        if _debug(cfg):
+            raise
+        key = getattr(e, "full_key", None) or str(e)
+        fail(f"missing config value {key}: set it on the command line, e.g. {key}=...")
+    except InstantiationException as e:
+        if _debug(cfg):
+            raise
+        cause = e.__cause__ or e
+        if isinstance(cause, BuilderError):
+            fail(str(cause))
+        fail(f"invalid config: {str(e).splitlines()[0]} ({cause})")
+    return None
+
+
+def _hydra_main() -> None:
+    import hydra
+
+    @hydra.main(config_path=conf_dir(), config_name="config", version_base="1.3")
+    def _main(cfg) -> None:
+        summary = run_build(cfg)
+        if summary:
+            status = summary["status"]
+            verb = "built" if status == "built" else "up to date (nothing to do)"
+            print(f"{summary['name']} {summary['version']}: {verb} -> {summary['path']}")
+
+    _main()
+
+
+#: name → (module, function); each takes argv (list of strings) and returns an exit code.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {}
+
+
+def main() -> None:
+    argv = sys.argv[1:]
+    if argv and argv[0] in SUBCOMMANDS:
+        import importlib
+
+        mod, fn = SUBCOMMANDS[argv[0]]
+        try:
+            code = getattr(importlib.import_module(mod), fn)(argv[1:])
+        except BuilderError as e:
+            if _debug():
+                raise
+            fail(str(e))
+        sys.exit(code or 0)
+    _hydra_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""What executors share: the work functions run per shard, and progress.
+
+An executor only decides *where* ``work_phase1`` / ``work_phase2`` run; both
+executors run the same functions on the same shard descriptions, so they
+produce the same files.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, Callable
+
+log = logging.getLogger("builder")
+
+_PIPELINE = None  # one per worker process
+
+
+def init_worker(cfg: dict) -> None:
+    """Build the pipeline (and so load models) once per worker."""
+    global _PIPELINE
+    from builder.pipeline import Pipeline
+
+    _PIPELINE = Pipeline(cfg)
+
+
+def worker_pipeline(cfg: dict | None = None):
+    global _PIPELINE
+    if _PIPELINE is None:
+        init_worker(cfg)
+    return _PIPELINE
+
+
+def work_phase1(task: tuple) -> dict:
+    shard, out = task
+    out = Path(out)
+    if (out / "stats.json").exists():  # finished earlier (resume)
+        import json
+
+        return json.loads((out / "stats.json").read_text())
+    return worker_pipeline().run_phase1(shard, out)
+
+
+def work_phase2(task: tuple) -> dict:
+    docs, keys, corpus, out = task
+    out = Path(out)
+    if (out / "stats.json").exists():
+        import json
+
+        return json.loads((out / "stats.json").read_text())
+    return worker_pipeline().run_phase2(Path(docs), Path(keys), Path(corpus), out)
+
+
+class Executor(ABC):
+    """Runs a function over tasks, in order of results, with progress."""
+
+    name = "executor"
+
+    def __init__(self, progress: bool = True, keep_work: bool = False):
+        self.progress = progress
+        self.keep_work = keep_work
+
+    def start(self, cfg: dict) -> None:
+        """Prepare workers for a pipeline config (load models once each)."""
+
+    def stop(self) -> None:
+        """Release workers."""
+
+    @abstractmethod
+    def map(self, fn: Callable[[Any], dict], tasks: list, desc: str) -> list[dict]:
+        ...
+
+    def _progress(self, total: int, desc: str):
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        console = Console(stderr=True)
+        return Progress(TextColumn(f"[bold]{desc}"), BarColumn(), MofNCompleteColumn(), TextColumn("shards"),
+                        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+                        console=console, disable=not self.progress or not console.is_terminal, transient=False)
+
+
+def report(desc: str, done: int, total: int, elapsed: float) -> None:
+    """A log line for non-terminal runs (CI, files)."""
+    if not sys.stderr.isatty():
+        rate = done / elapsed if elapsed > 0 else 0.0
+        log.info("%s: %d/%d shards in %.1fs (%.2f shards/s)", desc, done, total, elapsed, rate)

@@ -1,0 +1,289 @@
+"""The stage chain, cut in two phases around the barrier.
+
+Phase 1 (per shard, in parallel): read → extract → normalize → segment →
+filter → dedup signatures. Writes the shard's documents to the work folder.
+
+Barrier (one process, small keyed data only): near-duplicate clusters, split
+assignment, stance pairs (negatives need other articles), corpus document
+frequencies.
+
+Phase 2 (per shard, in parallel): join the barrier's keys → NER → stance
+labels → one table per release config, written to the work folder.
+
+Work files are keyed by digests of what produced them (inputs, stage
+configs, builder version), written atomically, and reused when present, so a
+killed build resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from builder import __version__
+from builder.ids import digest, json_digest
+from builder.sources.base import REJECT_SCHEMA, Shard, Source
+from builder.stages.base import Stage, set_column
+from builder.stages.segment import REMOVED_TYPE
+
+PHASE1_STAGES = ("extract", "normalize", "segment", "filter", "dedup")
+PHASE2_STAGES = ("ner", "stance")
+
+AUDIT_REMOVED_SCHEMA = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("source", pa.string()),
+        ("line", pa.int32()),
+        ("start", pa.int32()),
+        ("end", pa.int32()),
+        ("reason", pa.string()),
+        ("text", pa.string()),
+    ]
+)
+
+
+def instantiate_stage(node: Any) -> Any:
+    """Instantiate one config node (``_target_`` + keys), or None for a disabled stage."""
+    if node is None:
+        return None
+    from hydra.utils import instantiate
+
+    if isinstance(node, dict) and not node.get("_target_"):
+        return None
+    return instantiate(node, _convert_="all")
+
+
+@dataclass
+class Pipeline:
+    """Everything a worker needs, built from the resolved config (a plain dict)."""
+
+    cfg: dict
+
+    def __post_init__(self):
+        self.source: Source = instantiate_stage(self.cfg["source"])
+        self.stages: dict[str, Stage | None] = {}
+        for name in PHASE1_STAGES + PHASE2_STAGES + ("split",):
+            self.stages[name] = instantiate_stage(self.cfg.get(name))
+        stance = self.stages.get("stance")
+        self.pairer = getattr(stance, "pairs", None)
+        self._bound_corpus = None
+
+    # -- digests that key work files ---------------------------------------
+    def describe(self, names) -> dict:
+        return {n: (self.stages[n].describe() if self.stages.get(n) else None) for n in names}
+
+    def phase1_key(self, shard: Shard) -> str:
+        return digest(__version__, shard.key, json_digest(self.source_config()), json_digest(self.describe(PHASE1_STAGES)), n=24)
+
+    def source_config(self) -> dict:
+        c = dict(self.cfg["source"])
+        c.pop("path", None)
+        c.pop("shard_size", None)
+        return c
+
+    # -- phase 1 -----------------------------------------------------------
+    def run_phase1(self, shard: Shard, out: Path) -> dict:
+        """Read and clean one shard; write ``out`` (documents) and return its stats."""
+        res = self.source.read(shard)
+        docs, rejects = res.tables()
+        counts = {"read": docs.num_rows + rejects.num_rows, "rejected": dict(Counter(rejects.column("reason").to_pylist()))}
+        t = docs.rename_columns(docs.column_names)
+        if "text_raw" not in t.column_names:
+            t = set_column(t, "text_raw", t.column("raw").to_pylist(), pa.string())
+        for name in PHASE1_STAGES:
+            st = self.stages.get(name)
+            if st is not None and t.num_rows:
+                t = st(t) if name != "extract" else st(t)
+        if "text" not in t.column_names:  # segment disabled: the whole normalised text is the body
+            t = set_column(t, "text", (t.column("norm") if "norm" in t.column_names else t.column("text_raw")).to_pylist(), pa.string())
+        if "reject_reason" in t.column_names and t.num_rows:
+            bad = pc.is_valid(t.column("reject_reason"))
+            rej = t.filter(bad)
+            if rej.num_rows:
+                reasons = rej.column("reject_reason").to_pylist()
+                for r in reasons:
+                    counts["rejected"][r] = counts["rejected"].get(r, 0) + 1
+                rejects = pa.concat_tables([
+                    rejects,
+                    pa.Table.from_pylist(
+                        [{"source": s, "stage": "filter", "reason": r, "detail": "", "id": i}
+                         for s, r, i in zip(rej.column("source").to_pylist(), reasons, rej.column("id").to_pylist())],
+                        schema=REJECT_SCHEMA,
+                    ),
+                ])
+            t = t.filter(pc.invert(bad))
+        t = _finish_phase1(t)
+        df = _shard_df(t)
+        write_atomic(t, out / "docs.parquet")
+        write_atomic(rejects, out / "rejects.parquet")
+        np.savez_compressed(out / "df.npz", keys=np.array(list(df), dtype=np.int64), counts=np.array(list(df.values()), dtype=np.int64))
+        counts["kept"] = t.num_rows
+        (out / "stats.json").write_text(json.dumps(counts, sort_keys=True))
+        return counts
+
+    # -- phase 2 -----------------------------------------------------------
+    def run_phase2(self, docs_path: Path, keys_path: Path, corpus: Path, out: Path) -> dict:
+        t = pq.read_table(docs_path)
+        keys = pq.read_table(keys_path)
+        assert keys.column("id").to_pylist() == t.column("id").to_pylist(), "barrier keys out of step"
+        for c in ("cluster_id", "split", "duplicate", "stance_pairs"):
+            t = t.append_column(keys.schema.field(c), keys.column(c))
+        dup = t.filter(t.column("duplicate"))
+        rejects = pa.Table.from_pylist(
+            [{"source": s, "stage": "dedup", "reason": "near_duplicate", "detail": f"cluster {c}", "id": i}
+             for s, c, i in zip(dup.column("source").to_pylist(), dup.column("cluster_id").to_pylist(), dup.column("id").to_pylist())],
+            schema=REJECT_SCHEMA,
+        )
+        t = t.filter(pc.invert(t.column("duplicate")))
+        ner, stance = self.stages.get("ner"), self.stages.get("stance")
+        if ner is not None and t.num_rows:
+            t = ner(t)
+        if stance is not None and t.num_rows:
+            if self._bound_corpus != str(corpus):
+                z = np.load(corpus / "df.npz")
+                stance.bind_corpus(z["df"], int(z["n_docs"]))
+                self._bound_corpus = str(corpus)
+            t = stance(t)
+        tables = explode(t, with_ner=ner is not None, with_stance=stance is not None)
+        tables["_rejects"] = rejects
+        for name, tab in tables.items():
+            write_atomic(tab, out / f"{name}.parquet")
+        stats = {"duplicates_dropped": rejects.num_rows, **{k: v.num_rows for k, v in tables.items()}}
+        (out / "stats.json").write_text(json.dumps(stats, sort_keys=True))
+        return stats
+
+
+def _finish_phase1(t: pa.Table) -> pa.Table:
+    keep = [c for c in t.column_names if c not in ("raw", "text_raw", "norm", "reject_reason", "format")]
+    return t.select(keep)
+
+
+def _shard_df(t: pa.Table) -> dict[int, int]:
+    from builder.stages.stance import doc_frequencies
+
+    if not t.num_rows:
+        return {}
+    return doc_frequencies(t.column("text").to_pylist())
+
+
+def write_atomic(table: pa.Table, path: Path) -> None:
+    """Write a work file so that it is either complete or absent."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+# -- barrier ---------------------------------------------------------------
+def barrier(pipe: Pipeline, shard_dirs: list[Path], out: Path) -> dict:
+    """Clusters, splits, stance pairs and corpus statistics from all shards' keys."""
+    from builder.stages.dedup import MinHashDeduplicator
+
+    cols = ["id", "exact_hash", "bands", "title", "teasers"]
+    parts = []
+    for i, d in enumerate(shard_dirs):
+        tab = pq.read_table(d / "docs.parquet")
+        present = [c for c in cols if c in tab.column_names]
+        parts.append((i, tab.select(present)))
+    ids, exact, bands, shard_of = [], [], [], []
+    for i, tab in parts:
+        ids += tab.column("id").to_pylist()
+        shard_of += [i] * tab.num_rows
+        exact += tab.column("exact_hash").to_pylist() if "exact_hash" in tab.column_names else [None] * tab.num_rows
+        bands += tab.column("bands").to_pylist() if "bands" in tab.column_names else [None] * tab.num_rows
+    dedup = pipe.stages.get("dedup")
+    if dedup is not None:
+        cluster = MinHashDeduplicator.cluster(ids, [e or i for e, i in zip(exact, ids)], bands)
+    else:
+        cluster = {i: i for i in ids}
+    keep_dups = dedup.keep if dedup is not None else True
+    splitter = pipe.stages["split"]
+    split_of = {c: splitter.assign(c) for c in set(cluster.values())}
+
+    articles = []
+    for i, tab in parts:
+        titles = tab.column("title").to_pylist() if "title" in tab.column_names else [None] * tab.num_rows
+        teasers = tab.column("teasers").to_pylist() if "teasers" in tab.column_names else [[]] * tab.num_rows
+        for aid, title, ts in zip(tab.column("id").to_pylist(), titles, teasers):
+            articles.append({"id": aid, "cluster_id": cluster[aid], "split": split_of[cluster[aid]], "title": title,
+                             "headlines": [x["headline"] for x in ts or []],
+                             "duplicate": (not keep_dups) and cluster[aid] != aid})
+    kept = [a for a in articles if not a["duplicate"]]
+    pairs = pipe.pairer.pairs(kept) if pipe.pairer is not None else {}
+
+    out.mkdir(parents=True, exist_ok=True)
+    by_shard: dict[int, list[dict]] = {}
+    for a, s in zip(articles, shard_of):
+        by_shard.setdefault(s, []).append(a)
+    pair_type = pa.list_(pa.struct([("headline", pa.string()), ("pair", pa.string())]))
+    for i, _ in parts:
+        rows = by_shard.get(i, [])
+        tab = pa.table({
+            "id": pa.array([a["id"] for a in rows], pa.string()),
+            "cluster_id": pa.array([a["cluster_id"] for a in rows], pa.string()),
+            "split": pa.array([a["split"] for a in rows], pa.string()),
+            "duplicate": pa.array([a["duplicate"] for a in rows], pa.bool_()),
+            "stance_pairs": pa.array([pairs.get(a["id"], []) for a in rows], pair_type),
+        })
+        write_atomic(tab, out / f"keys-{i:05d}.parquet")
+    df = np.zeros(1 << 18, dtype=np.int64)
+    for d in shard_dirs:
+        z = np.load(d / "df.npz")
+        np.add.at(df, z["keys"], z["counts"])
+    tmp = out / ".df.tmp.npz"
+    np.savez_compressed(tmp, df=df, n_docs=np.int64(len(kept)))
+    os.replace(tmp, out / "df.npz")
+    n_clusters = len(set(cluster.values()))
+    return {"articles": len(ids), "clusters": n_clusters, "duplicates": len(ids) - n_clusters,
+            "duplicates_dropped": sum(a["duplicate"] for a in articles),
+            "splits": dict(Counter(a["split"] for a in kept))}
+
+
+# -- explode documents into the release configs ------------------------------
+def explode(t: pa.Table, with_ner: bool, with_stance: bool) -> dict[str, pa.Table]:
+    rows = t.to_pylist()
+    arts, teas, ners, stances, removed = [], [], [], [], []
+    for r in rows:
+        aid, split = r["id"], r["split"]
+        arts.append({"id": aid, "source": r["source"], "title": r.get("title"), "text": r["text"],
+                     "lang": r.get("lang") or "en", "n_words": r.get("n_words") or len(r["text"].split()),
+                     "cluster_id": r["cluster_id"], "url": r.get("url"), "date": r.get("date"),
+                     "encoding": r.get("encoding"), "split": split})
+        for tz in r.get("teasers") or []:
+            teas.append({"id": digest(aid, "teaser", str(tz["position"])), "article_id": aid, **tz, "split": split})
+        for rm in r.get("removed") or []:
+            removed.append({"article_id": aid, "source": r["source"], **rm})
+        if with_ner:
+            for s in r.get("sentences") or []:
+                ners.append({"id": digest(aid, "sentence", str(s["sentence"])), "article_id": aid, **s,
+                             "labeler": r["ner_labeler"], "split": split})
+        if with_stance:
+            for k, s in enumerate(r.get("stance") or []):
+                stances.append({"id": digest(aid, "stance", s["pair"], s["headline"]), "article_id": aid,
+                                "headline": s["headline"], "body": r["text"], "label": s["label"],
+                                "confidence": s["confidence"], "pair": s["pair"], "labeler": r["stance_labeler"],
+                                "split": split})
+    from builder.release.features import WORK_SCHEMAS
+
+    out = {
+        "articles": pa.Table.from_pylist(arts, schema=WORK_SCHEMAS["articles"]),
+        "teasers": pa.Table.from_pylist(teas, schema=WORK_SCHEMAS["teasers"]),
+        "_removed": pa.Table.from_pylist(removed, schema=AUDIT_REMOVED_SCHEMA),
+    }
+    if with_ner:
+        out["ner"] = pa.Table.from_pylist(ners, schema=WORK_SCHEMAS["ner"])
+    if with_stance:
+        out["stance"] = pa.Table.from_pylist(stances, schema=WORK_SCHEMAS["stance"])
+    return out
+
+
+_ = REMOVED_TYPE  # re-exported for the audit schema's readers

@@ -1,0 +1,182 @@
+"""The dataset card (README.md): YAML the Hub and ``datasets`` read, prose people read.
+
+All text that comes from the data (titles, headlines, config values) goes
+into YAML through ``yaml.safe_dump`` and into Markdown escaped, so hostile
+input cannot break the front matter or inject markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import yaml
+
+TASKS = {
+    "articles": ("text-generation", "language-modeling"),
+    "teasers": ("text-classification", "multi-class-classification"),
+    "ner": ("token-classification", "named-entity-recognition"),
+    "stance": ("text-classification", "fact-checking"),
+}
+DESCRIPTIONS = {
+    "articles": "clean article bodies (boilerplate removed), one row per article",
+    "teasers": "headline teasers found after the bodies (\"Read more\" lists, headline + blurb blocks), linked to their article",
+    "ner": "body sentences with tokens, IOB2 entity tags and character-offset entity spans (silver labels)",
+    "stance": "headline/body pairs in the FNC-1 scheme (agree, disagree, discuss, unrelated) with a confidence (silver labels)",
+}
+
+
+def md_escape(text: str | None, limit: int = 200) -> str:
+    """Text from the data, safe inside a Markdown table cell or paragraph."""
+    if text is None:
+        return ""
+    t = " ".join(str(text).split())[:limit]
+    t = re.sub(r"([\\`*_{}\[\]()#+!|<>~])", r"\\\1", t)
+    return t.replace("---", "\\-\\-\\-")
+
+
+def size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                        (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
+        if n < limit:
+            return name
+    return "10M<n<100M"
+
+
+def front_matter(meta: dict, configs: dict) -> dict:
+    """``configs``: {name: {"features": Features, "splits": {split: {num_examples, num_bytes, files}}}}."""
+    n_articles = sum(s["num_examples"] for s in configs["articles"]["splits"].values())
+    cats, ids = [], []
+    for name in configs:
+        c, t = TASKS[name]
+        cats.append(c)
+        ids.append(t)
+    fm = {
+        "pretty_name": str(meta["pretty_name"]),
+        "license": str(meta["license"]),
+        "language": [str(x) for x in meta["language"]],
+        "task_categories": sorted(set(cats)),
+        "task_ids": sorted(set(ids)),
+        "size_categories": [size_category(n_articles)],
+        "tags": ["news", "silver-labels"],
+        "configs": [],
+        "dataset_info": [],
+    }
+    for name, c in configs.items():
+        splits = {k: s for k, s in c["splits"].items() if s["num_examples"] > 0}
+        if not splits:  # nothing to load: datasets cannot load a config without rows
+            continue
+        fm["configs"].append({
+            "config_name": name,
+            "data_files": [{"split": split, "path": f"{name}/{split}-*.parquet"} for split in splits],
+            **({"default": True} if not fm["configs"] else {}),
+        })
+        fm["dataset_info"].append({
+            "config_name": name,
+            "features": c["features"]._to_yaml_list(),
+            "splits": [{"name": split, "num_bytes": int(s["num_bytes"]), "num_examples": int(s["num_examples"])}
+                       for split, s in splits.items()],
+            "download_size": int(sum(f["bytes"] for s in splits.values() for f in s["file_records"])),
+            "dataset_size": int(sum(s["num_bytes"] for s in splits.values())),
+        })
+    return fm
+
+
+def statistics(configs: dict, ner_names: list[str] | None) -> dict:
+    st = {}
+    arts = configs["articles"]["splits"]
+    st["split_sizes"] = {name: {split: s["num_examples"] for split, s in c["splits"].items()} for name, c in configs.items()}
+    n_art = sum(s["num_examples"] for s in arts.values())
+    words = sum(sum(s["table"].column("n_words").to_pylist()) for s in arts.values())
+    st["articles"] = n_art
+    st["words"] = words
+    if "teasers" in configs:
+        n_t = sum(s["num_examples"] for s in configs["teasers"]["splits"].values())
+        kinds = Counter()
+        for s in configs["teasers"]["splits"].values():
+            kinds.update(s["table"].column("kind").to_pylist())
+        st["teasers"] = n_t
+        st["teasers_per_article"] = round(n_t / n_art, 3) if n_art else 0.0
+        st["teaser_kinds"] = {("related", "teaser")[k]: v for k, v in sorted(kinds.items())}
+    if "ner" in configs:
+        ents, toks = Counter(), 0
+        for s in configs["ner"]["splits"].values():
+            for row in s["table"].column("entities").to_pylist():
+                ents.update(e["label"] for e in row)
+            toks += sum(len(t) for t in s["table"].column("tokens").to_pylist())
+        st["ner_sentences"] = sum(s["num_examples"] for s in configs["ner"]["splits"].values())
+        st["tokens"] = toks
+        st["entities_by_type"] = dict(sorted(ents.items(), key=lambda kv: (-kv[1], kv[0])))
+    if "stance" in configs:
+        from builder.stages.stance import LABELS
+
+        labels, pairs = Counter(), Counter()
+        for s in configs["stance"]["splits"].values():
+            labels.update(LABELS[i] for i in s["table"].column("label").to_pylist())
+            pairs.update(s["table"].column("pair").to_pylist())
+        st["stance_labels"] = {k: labels.get(k, 0) for k in LABELS}
+        st["stance_pairs"] = dict(sorted(pairs.items()))
+    return st
+
+
+def _table(rows: list[list], header: list[str]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(md_escape(str(c)) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def render(meta: dict, configs: dict, stats: dict, manifest: dict) -> str:
+    fm = front_matter(meta, configs)
+    yml = yaml.safe_dump(fm, sort_keys=False, allow_unicode=True, width=1000)
+    name, version = meta["name"], meta["version"]
+    parts = [f"---\n{yml}---\n", f"# {md_escape(meta['pretty_name'])}\n",
+             md_escape(meta.get("description") or "", limit=2000) + "\n",
+             f"Release `{md_escape(version)}` of `{md_escape(name)}`, built by news-dataset-builder "
+             f"{md_escape(manifest['builder_version'])}. Fingerprint `{manifest['fingerprint'][:16]}`.\n"]
+    parts.append("## Configs\n")
+    parts.append(_table([[c, DESCRIPTIONS[c], *[s["num_examples"] for s in configs[c]["splits"].values()]] for c in configs],
+                        ["config", "what it holds", "train", "validation", "test"]) + "\n")
+    empty = [f"`{c}/{s}`" for c in configs for s, v in configs[c]["splits"].items() if v["num_examples"] == 0]
+    if empty:
+        parts.append("Empty splits (" + ", ".join(empty) + ") have no Parquet file, because `datasets` cannot load "
+                     "a split of zero rows; `load_dataset` returns the other splits, and `arrow/<config>` "
+                     "(`datasets.load_from_disk`) has all three.\n")
+    parts.append("## Loading\n\n```python\nfrom datasets import load_dataset\n\n" + "\n".join(
+        f'{c} = load_dataset("path/to/{name}/{version}", "{c}")' for c in configs) + "\n```\n")
+    if "ner" in configs:
+        parts.append("NER tags are `ClassLabel` ids: `ds[\"train\"].features[\"ner_tags\"].feature.names` gives their names.\n")
+    parts.append("## Statistics\n")
+    rows = [["articles", stats["articles"]], ["words in bodies", stats["words"]]]
+    for k in ("teasers", "teasers_per_article", "ner_sentences", "tokens"):
+        if k in stats:
+            rows.append([k.replace("_", " "), stats[k]])
+    parts.append(_table(rows, ["what", "count"]) + "\n")
+    if stats.get("entities_by_type"):
+        parts.append("Entities by type:\n\n" + _table([[k, v] for k, v in stats["entities_by_type"].items()], ["type", "entities"]) + "\n")
+    if stats.get("stance_labels"):
+        parts.append("Stance labels:\n\n" + _table([[k, v] for k, v in stats["stance_labels"].items()], ["label", "pairs"]) + "\n")
+        parts.append("Stance pairs by how they were made:\n\n" + _table([[k, v] for k, v in stats["stance_pairs"].items()], ["pair", "count"]) + "\n")
+    parts.append("## How it was built\n")
+    rows = []
+    for st in manifest["stages"]:
+        if st:
+            rows.append([st["name"], st["version"], ", ".join(f"{k}={v}" for k, v in sorted(st["config"].items()))[:300]])
+    parts.append(_table(rows, ["stage", "rule / model", "config"]) + "\n")
+    if manifest.get("labelers"):
+        parts.append("Labelers: " + ", ".join(f"`{md_escape(v)}`" for v in manifest["labelers"].values()) + "\n")
+    c = manifest["counts"]
+    parts.append(f"Documents read: {c['read']}; written: {c['written']}; rejected: {c['rejected_total']}"
+                 + ("" if not c["rejected"] else " (" + ", ".join(f"{md_escape(k)}: {v}" for k, v in sorted(c["rejected"].items())) + ")")
+                 + ". Rejected inputs and every line removed from a body are listed in `audit/` with their reason.\n")
+    parts.append("## Limitations\n\n"
+                 "- NER and stance labels are *silver*: produced by models and rules, not by people. "
+                 "Use them for pre-training, weak supervision and benchmarking pipelines, and check them before "
+                 "treating them as gold.\n"
+                 "- Boilerplate and teaser detection are heuristic; the removed lines are in `audit/removed_lines.parquet` for inspection.\n"
+                 "- Splits are assigned by a hash of the near-duplicate cluster, so duplicates share a split; "
+                 "small releases can have empty splits.\n"
+                 "- The articles keep the licence of their publishers.\n")
+    parts.append("## Citation\n\n```bibtex\n@misc{" + re.sub(r"[^A-Za-z0-9_]", "_", name) + "_" + version.replace(".", "_") +
+                 ",\n  title = {" + md_escape(meta["pretty_name"]).replace("}", "") + "},\n  note = {version " + version +
+                 ", built with news-dataset-builder}\n}\n```\n")
+    return "\n".join(parts)

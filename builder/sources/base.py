@@ -1,0 +1,171 @@
+"""Sources turn input files into rows of the document table.
+
+A source scans its root (stable order), cuts the inputs into shards and reads
+one shard at a time, so memory is bounded by the shard size. Every input
+record becomes either a document row or a rejection with its reason; nothing
+is dropped silently.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import pyarrow as pa
+
+from builder.errors import BuilderError
+from builder.ids import digest, file_sha256
+
+#: Columns every source produces. Later stages add to them.
+DOCUMENT_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("raw", pa.string(), nullable=False),
+        pa.field("format", pa.string(), nullable=False),  # "text" or "html"
+        pa.field("encoding", pa.string()),
+        pa.field("title", pa.string()),
+        pa.field("url", pa.string()),
+        pa.field("date", pa.string()),
+    ]
+)
+
+REJECT_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string()),
+        pa.field("id", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input file: where it is, its name relative to the source root, and its digest."""
+
+    path: str
+    rel: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Shard:
+    """A unit of work: whole files, or a record range ``[start, stop)`` of one file."""
+
+    index: int
+    files: tuple[InputFile, ...]
+    start: int = 0
+    stop: int | None = None
+
+    @property
+    def key(self) -> str:
+        """Digest of what the shard reads: file digests and the record range."""
+        parts = [f"{f.rel}:{f.sha256}" for f in self.files]
+        return digest(*parts, f"{self.start}:{self.stop}", n=24)
+
+
+@dataclass
+class ReadResult:
+    docs: list[dict] = field(default_factory=list)
+    rejects: list[dict] = field(default_factory=list)
+
+    def reject(self, source: str, reason: str, detail: str = "", id: str | None = None) -> None:
+        self.rejects.append(
+            {"source": source, "stage": "read", "reason": reason, "detail": detail, "id": id}
+        )
+
+    def tables(self) -> tuple[pa.Table, pa.Table]:
+        return (
+            pa.Table.from_pylist(self.docs, schema=DOCUMENT_SCHEMA),
+            pa.Table.from_pylist(self.rejects, schema=REJECT_SCHEMA),
+        )
+
+
+def document_id(source: str, text: str) -> str:
+    """The stable id of a document: derived from where it came from and its content."""
+    return digest(source, text, n=16)
+
+
+class Source(ABC):
+    """Base class of all sources.
+
+    Args:
+        path: the source root, a folder or a single file.
+        shard_size: documents per shard (files for folder sources, records for
+            JSONL and Parquet).
+    """
+
+    name: ClassVar[str] = "source"
+    #: Patterns (fnmatch, matched on the file name) this source picks up in a folder.
+    patterns: tuple[str, ...] = ()
+
+    def __init__(self, path: str, shard_size: int = 500):
+        if not path:
+            raise BuilderError(f"source.path is empty: set source.path=/folder/with/articles")
+        if shard_size < 1:
+            raise BuilderError(f"source.shard_size must be at least 1, got {shard_size}")
+        self.path = str(path)
+        self.shard_size = int(shard_size)
+
+    # -- scanning ---------------------------------------------------------
+    @property
+    def root(self) -> Path:
+        p = Path(self.path).expanduser()
+        return p if p.is_dir() else p.parent
+
+    def scan(self) -> list[InputFile]:
+        """All input files in stable (sorted, relative path) order."""
+        p = Path(self.path).expanduser()
+        if not p.exists():
+            raise BuilderError(
+                f"source folder or file not found: {self.path} "
+                "(set source.path=/path/to/articles)"
+            )
+        if p.is_file():
+            paths = [p]
+        else:
+            paths = list(_walk(p, self.patterns))
+        files = []
+        for f in paths:
+            rel = f.name if p.is_file() else f.relative_to(p).as_posix()
+            try:
+                size = f.stat().st_size
+                sha = file_sha256(str(f))
+            except OSError as e:  # unreadable: recorded at read time
+                size, sha = -1, f"unreadable:{e.__class__.__name__}"
+            files.append(InputFile(path=str(f), rel=rel, size=size, sha256=sha))
+        files.sort(key=lambda f: f.rel)
+        return files
+
+    def shards(self, files: list[InputFile]) -> list[Shard]:
+        """Cut the inputs into shards (default: ``shard_size`` whole files each)."""
+        out = []
+        for i in range(0, len(files), self.shard_size):
+            out.append(Shard(index=len(out), files=tuple(files[i : i + self.shard_size])))
+        return out
+
+    @abstractmethod
+    def read(self, shard: Shard) -> ReadResult:
+        """Read one shard into document rows and rejections."""
+
+    def describe(self) -> dict:
+        return {"name": self.name, "path": self.path}
+
+
+def _walk(root: Path, patterns: tuple[str, ...]):
+    """Recursive, sorted, never follows directory symlinks (no loops)."""
+    import fnmatch
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            if any(fnmatch.fnmatch(name.lower(), pat) for pat in patterns):
+                yield Path(dirpath) / name

@@ -1,0 +1,102 @@
+"""A folder of article files, one article per file (plain text or HTML)."""
+
+from __future__ import annotations
+
+import codecs
+
+from builder.sources.base import ReadResult, Shard, Source, document_id
+
+#: Encodings tried after UTF-8, in order. Latin-1 never fails, so it is last.
+FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+
+
+def decode(data: bytes, encoding: str = "utf-8") -> tuple[str | None, str, str]:
+    """Decode bytes sensibly: BOMs first, then ``encoding``, then fallbacks.
+
+    Returns ``(text, encoding_used, problem)``; ``text`` is None and
+    ``problem`` says why when the bytes are not text at all.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        data, enc = data[len(codecs.BOM_UTF8) :], "utf-8-sig"
+        try:
+            return data.decode("utf-8"), enc, ""
+        except UnicodeDecodeError:
+            pass
+    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc, ""
+            except UnicodeDecodeError:
+                break
+    if _looks_binary(data):
+        return None, "", "binary"
+    for enc in (encoding, *FALLBACK_ENCODINGS):
+        try:
+            return data.decode(enc), enc, ""
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return None, "", "undecodable"  # unreachable with latin-1, kept for safety
+
+
+def _looks_binary(data: bytes, sample: int = 8192) -> bool:
+    """NUL bytes or many control characters in the first bytes: not a text file."""
+    head = data[:sample]
+    if not head:
+        return False
+    if head.count(b"\x00") > len(head) // 100:
+        return True
+    ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return ctrl > len(head) * 0.1
+
+
+class FileSource(Source):
+    """Articles stored one per file in a folder tree (recursive, sorted by path).
+
+    Args:
+        path: folder (or a single file) to read.
+        patterns: file name patterns to pick up, e.g. ``["*.txt"]``.
+        encoding: the expected encoding; BOMs and fallbacks (cp1252,
+            latin-1) handle files that are not in it, and the encoding used is
+            recorded in the ``encoding`` column.
+        shard_size: files per shard.
+    """
+
+    name = "files"
+
+    def __init__(self, path: str, patterns=("*.txt",), encoding: str = "utf-8", shard_size: int = 500):
+        super().__init__(path, shard_size)
+        self.patterns = tuple(p.lower() for p in patterns)
+        self.encoding = encoding
+
+    def read(self, shard: Shard) -> ReadResult:
+        res = ReadResult()
+        for f in shard.files:
+            try:
+                with open(f.path, "rb") as fh:
+                    data = fh.read()
+            except OSError as e:
+                res.reject(f.rel, "unreadable", f"{e.__class__.__name__}: {e.strerror or e}")
+                continue
+            text, enc, problem = decode(data, self.encoding)
+            if text is None:
+                res.reject(f.rel, problem, f"{len(data)} bytes")
+                continue
+            text = text.replace("\x00", "")
+            if not text.strip():
+                res.reject(f.rel, "empty", f"{len(data)} bytes, no text")
+                continue
+            fmt = "html" if f.rel.lower().endswith((".html", ".htm")) else "text"
+            res.docs.append(
+                {
+                    "id": document_id(f.rel, text),
+                    "source": f.rel,
+                    "raw": text,
+                    "format": fmt,
+                    "encoding": enc,
+                    "title": None,
+                    "url": None,
+                    "date": None,
+                }
+            )
+        return res

@@ -1,0 +1,173 @@
+"""Record sources: JSON Lines and Parquet files with one article per record."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from builder.errors import BuilderError
+from builder.sources.base import InputFile, ReadResult, Shard, Source, document_id
+
+
+class _RecordSource(Source):
+    """Shared logic of record sources: field mapping and record → document row."""
+
+    def __init__(self, path: str, text_field: str = "text", id_field: str | None = "id",
+                 url_field: str | None = "url", title_field: str | None = "title",
+                 date_field: str | None = "date", format_field: str | None = None,
+                 shard_size: int = 1000):
+        super().__init__(path, shard_size)
+        if not text_field:
+            raise BuilderError("source.text_field must name the field that holds the article text")
+        self.text_field = text_field
+        self.id_field = id_field
+        self.url_field = url_field
+        self.title_field = title_field
+        self.date_field = date_field
+        self.format_field = format_field
+
+    def _count(self, f: InputFile) -> int:
+        raise NotImplementedError
+
+    def shards(self, files: list[InputFile]) -> list[Shard]:
+        out: list[Shard] = []
+        for f in files:
+            n = self._count(f)
+            for start in range(0, max(n, 1), self.shard_size):
+                out.append(Shard(index=len(out), files=(f,), start=start, stop=min(start + self.shard_size, n)))
+        return out
+
+    def _row(self, res: ReadResult, rel: str, rec, where: str) -> None:
+        src = f"{rel}:{where}"
+        if not isinstance(rec, dict):
+            res.reject(src, "not_an_object", type(rec).__name__)
+            return
+        text = rec.get(self.text_field)
+        if text is None:
+            res.reject(src, "missing_field", f"no '{self.text_field}' field (set source.text_field)")
+            return
+        if not isinstance(text, str):
+            res.reject(src, "wrong_type", f"'{self.text_field}' is {type(text).__name__}, expected string")
+            return
+        if not text.strip():
+            res.reject(src, "empty", f"'{self.text_field}' is empty")
+            return
+
+        def opt(name):
+            if not name:
+                return None
+            v = rec.get(name)
+            if v is None:
+                return None
+            return v if isinstance(v, str) else str(v)
+
+        given_id = opt(self.id_field)
+        url = opt(self.url_field)
+        source = url or (f"{rel}#{given_id}" if given_id else src)
+        fmt = (opt(self.format_field) or "text").lower()
+        if fmt not in ("text", "html"):
+            fmt = "html" if "<html" in text[:2000].lower() else "text"
+        res.docs.append({
+            "id": document_id(f"{rel}#{given_id}" if given_id else src, text),
+            "source": source,
+            "raw": text.replace("\x00", ""),
+            "format": fmt,
+            "encoding": "utf-8",
+            "title": opt(self.title_field),
+            "url": url,
+            "date": opt(self.date_field),
+        })
+
+
+class JsonlSource(_RecordSource):
+    """JSON Lines files (one object per line), a file or a folder of ``*.jsonl``.
+
+    Args:
+        path: file or folder.
+        text_field, id_field, url_field, title_field, date_field: field names
+            in each record (``null`` for absent ones).
+        format_field: optional field saying ``text`` or ``html``.
+        shard_size: records per shard.
+    """
+
+    name = "jsonl"
+    patterns = ("*.jsonl", "*.jsonl.gz", "*.json")
+
+    def _open(self, path: str):
+        if path.endswith(".gz"):
+            import gzip
+            return gzip.open(path, "rb")
+        return open(path, "rb")
+
+    def _count(self, f: InputFile) -> int:
+        try:
+            with self._open(f.path) as fh:
+                return sum(1 for _ in fh)
+        except OSError:
+            return 0
+
+    def read(self, shard: Shard) -> ReadResult:
+        res = ReadResult()
+        f = shard.files[0]
+        try:
+            fh = self._open(f.path)
+        except OSError as e:
+            res.reject(f.rel, "unreadable", f"{e.__class__.__name__}: {e}")
+            return res
+        with fh:
+            for lineno, line in enumerate(fh):
+                if lineno < shard.start:
+                    continue
+                if shard.stop is not None and lineno >= shard.stop:
+                    break
+                where = f"line {lineno + 1}"
+                if not line.strip():
+                    res.reject(f"{f.rel}:{where}", "empty", "blank line")
+                    continue
+                try:
+                    rec = json.loads(line.decode("utf-8", errors="strict"))
+                except UnicodeDecodeError as e:
+                    res.reject(f"{f.rel}:{where}", "invalid_utf8", str(e)[:200])
+                    continue
+                except json.JSONDecodeError as e:
+                    res.reject(f"{f.rel}:{where}", "invalid_json", str(e)[:200])
+                    continue
+                self._row(res, f.rel, rec, where)
+        return res
+
+
+class ParquetSource(_RecordSource):
+    """Parquet files (a file or a folder of ``*.parquet``), one article per row."""
+
+    name = "parquet"
+    patterns = ("*.parquet",)
+
+    def _count(self, f: InputFile) -> int:
+        import pyarrow.parquet as pq
+        try:
+            return pq.ParquetFile(f.path).metadata.num_rows
+        except Exception:
+            return 0
+
+    def read(self, shard: Shard) -> ReadResult:
+        import pyarrow.parquet as pq
+
+        res = ReadResult()
+        f = shard.files[0]
+        try:
+            pf = pq.ParquetFile(f.path)
+        except Exception as e:
+            res.reject(f.rel, "unreadable", f"not a readable Parquet file: {e.__class__.__name__}: {e}"[:300])
+            return res
+        names = pf.schema_arrow.names
+        if self.text_field not in names:
+            res.reject(f.rel, "wrong_schema",
+                       f"no '{self.text_field}' column (columns: {', '.join(names[:20])}); set source.text_field")
+            return res
+        wanted = [c for c in {self.text_field, self.id_field, self.url_field, self.title_field,
+                              self.date_field, self.format_field} if c and c in names]
+        table = pf.read(columns=sorted(wanted))
+        stop = shard.stop if shard.stop is not None else table.num_rows
+        for i, rec in enumerate(table.slice(shard.start, stop - shard.start).to_pylist()):
+            self._row(res, f.rel, rec, f"row {shard.start + i}")
+        return res

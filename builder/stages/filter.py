@@ -1,0 +1,85 @@
+"""Document quality filters in the spirit of the Gopher and C4 rules.
+
+A document that fails a rule gets ``reject_reason`` set (the rule's name);
+the executor moves it to the rejections with that reason, so nothing leaves
+silently. Thresholds follow Rae et al. 2021 ("Scaling Language Models:
+Methods, Analysis & Insights from Training Gopher", appendix A.1) where they
+apply to news bodies, relaxed for short articles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pyarrow as pa
+
+from builder.stages.base import Stage, set_column
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class QualityFilter(Stage):
+    """Reject bodies that are too short, mostly symbols or repetitive.
+
+    Args:
+        min_words: fewest words in the body (``0`` disables).
+        max_words: most words in the body (``0`` disables).
+        min_mean_word_length: Gopher: mean word length at least 3 characters.
+        max_mean_word_length: ... and at most 10.
+        max_symbol_ratio: share of non-alphanumeric, non-space characters.
+        max_duplicate_line_fraction: Gopher: share of lines that repeat another line.
+        min_alpha_word_fraction: Gopher: share of words containing a letter.
+    """
+
+    name: ClassVar[str] = "filter"
+    version: ClassVar[str] = "filter.gopher.v1"
+    requires: ClassVar[tuple[str, ...]] = ("text",)
+    assigns: ClassVar[tuple[str, ...]] = ("reject_reason", "n_words")
+
+    min_words: int = 20
+    max_words: int = 100_000
+    min_mean_word_length: float = 3.0
+    max_mean_word_length: float = 10.0
+    max_symbol_ratio: float = 0.25
+    max_duplicate_line_fraction: float = 0.3
+    min_alpha_word_fraction: float = 0.8
+
+    def __call__(self, table: pa.Table) -> pa.Table:
+        self.check(table)
+        prev = table.column("reject_reason").to_pylist() if "reject_reason" in table.column_names else None
+        reasons, counts = [], []
+        for i, text in enumerate(table.column("text").to_pylist()):
+            words = _WORD_RE.findall(text or "")
+            counts.append(len(words))
+            reasons.append((prev[i] if prev else None) or self.reason(text or "", words))
+        table = set_column(table, "n_words", counts, pa.int32())
+        return set_column(table, "reject_reason", reasons, pa.string())
+
+    def reason(self, text: str, words: list[str]) -> str | None:
+        """The name of the first rule the body fails, or None."""
+        n = len(words)
+        if n == 0:
+            return "no_body"
+        if self.min_words and n < self.min_words:
+            return "too_few_words"
+        if self.max_words and n > self.max_words:
+            return "too_many_words"
+        mean = sum(map(len, words)) / n
+        if mean < self.min_mean_word_length or mean > self.max_mean_word_length:
+            return "mean_word_length"
+        chars = [c for c in text if not c.isspace()]
+        if chars and sum(not c.isalnum() for c in chars) / len(chars) > self.max_symbol_ratio:
+            return "symbol_ratio"
+        if sum(any(ch.isalpha() for ch in w) for w in words) / n < self.min_alpha_word_fraction:
+            return "alpha_words"
+        lines = [ln for ln in text.split("\n") if ln.strip()]
+        if len(lines) > 1:
+            c = Counter(lines)
+            dup = sum(v for v in c.values() if v > 1)
+            if dup / len(lines) > self.max_duplicate_line_fraction:
+                return "duplicate_lines"
+        return None

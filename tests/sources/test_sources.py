@@ -1,0 +1,76 @@
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from builder.errors import BuilderError
+from builder.sources import FileSource, JsonlSource, ParquetSource
+
+
+def _all(src):
+    docs, rejects = [], []
+    for sh in src.shards(src.scan()):
+        r = src.read(sh)
+        docs += r.docs
+        rejects += r.rejects
+    return docs, rejects
+
+
+def test_text_folder_recursive_stable_order_and_ids(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.txt").write_text("zeta story", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("alpha story", encoding="utf-8")
+    (tmp_path / "b" / "c.TXT").write_text("gamma story", encoding="utf-8")
+    (tmp_path / "skip.md").write_text("not an article", encoding="utf-8")
+    docs, rejects = _all(FileSource(str(tmp_path), shard_size=2))
+    assert [d["source"] for d in docs] == ["a.txt", "b/c.TXT", "b/z.txt"] and not rejects
+    again, _ = _all(FileSource(str(tmp_path), shard_size=1))
+    assert [d["id"] for d in docs] == [d["id"] for d in again]
+    (tmp_path / "a.txt").write_text("alpha story, edited", encoding="utf-8")
+    changed, _ = _all(FileSource(str(tmp_path)))
+    assert changed[0]["id"] != docs[0]["id"] and changed[1]["id"] == docs[1]["id"]
+
+
+def test_text_decoding_and_rejects(tmp_path):
+    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me".encode("latin-1"))
+    (tmp_path / "utf16.txt").write_bytes("hello wörld".encode("utf-16"))
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbfwith bom")
+    (tmp_path / "empty.txt").write_bytes(b"  \n\t\n")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    docs, rejects = _all(FileSource(str(tmp_path)))
+    by = {d["source"]: d for d in docs}
+    assert by["latin1.txt"]["raw"] == "Café crème" and by["latin1.txt"]["encoding"] == "cp1252"
+    assert by["utf16.txt"]["raw"] == "hello wörld" and by["utf16.txt"]["encoding"] == "utf-16"
+    assert by["bom.txt"]["raw"] == "with bom"
+    assert {(r["source"], r["reason"]) for r in rejects} == {("empty.txt", "empty"), ("binary.txt", "binary")}
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(BuilderError, match="not found.*source.path"):
+        FileSource(str(tmp_path / "nope")).scan()
+
+
+def test_jsonl_fields_and_bad_lines(tmp_path):
+    f = tmp_path / "news.jsonl"
+    lines = [json.dumps({"body": "first article", "uid": 7, "link": "https://x.test/1", "headline": "One"}),
+             "{broken json",
+             json.dumps({"uid": 8}),
+             json.dumps({"body": 42}),
+             json.dumps({"body": "second article", "uid": 9})]
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    src = JsonlSource(str(f), text_field="body", id_field="uid", url_field="link", title_field="headline", shard_size=2)
+    docs, rejects = _all(src)
+    assert [d["raw"] for d in docs] == ["first article", "second article"]
+    assert docs[0]["url"] == "https://x.test/1" and docs[0]["title"] == "One" and docs[0]["source"] == "https://x.test/1"
+    assert docs[1]["source"] == "news.jsonl#9"
+    assert sorted(r["reason"] for r in rejects) == ["invalid_json", "missing_field", "wrong_type"]
+    assert len(docs) + len(rejects) == 5
+
+
+def test_parquet_source_and_wrong_schema(tmp_path):
+    pq.write_table(pa.table({"text": ["a story", "b story", "c story"], "id": ["1", "2", "3"]}), tmp_path / "a.parquet")
+    pq.write_table(pa.table({"content": ["x"]}), tmp_path / "b.parquet")
+    docs, rejects = _all(ParquetSource(str(tmp_path), shard_size=2))
+    assert [d["raw"] for d in docs] == ["a story", "b story", "c story"]
+    assert [(r["source"], r["reason"]) for r in rejects] == [("b.parquet", "wrong_schema")]

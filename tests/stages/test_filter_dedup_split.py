@@ -1,0 +1,50 @@
+import pyarrow as pa
+import pytest
+
+from builder.errors import BuilderError
+from builder.stages import HashSplitter, MinHashDeduplicator, QualityFilter
+from corpus import article
+
+GOOD = " ".join(["The council met on Monday and agreed to fund the new library in the north of the city."] * 3)
+
+
+def test_quality_filter_reasons():
+    f = QualityFilter()
+    t = pa.table({"text": [GOOD, "Too short.", "", "$$$ ### %%% " * 20 + GOOD, "\n".join(["Same line here again and again."] * 10)]})
+    out = f(t)
+    assert out.column("reject_reason").to_pylist() == [None, "too_few_words", "no_body", "symbol_ratio", "duplicate_lines"]
+    assert out.column("n_words").to_pylist()[0] == 54
+
+
+def test_dedup_clusters_exact_and_near_but_not_different():
+    d = MinHashDeduplicator()
+    a = article(1, None, boiler=False)
+    texts = [a, a, a.replace("Tuesday", "Wednesday"), article(2, None, boiler=False)]
+    ids = ["d", "a", "c", "b"]
+    t = d(pa.table({"text": texts}))
+    cl = MinHashDeduplicator.cluster(ids, t.column("exact_hash").to_pylist(), t.column("bands").to_pylist())
+    assert cl == {"d": "a", "a": "a", "c": "a", "b": "b"}  # cluster id = smallest member id
+
+
+def test_dedup_rejects_bad_config():
+    with pytest.raises(BuilderError, match="multiple"):
+        MinHashDeduplicator(num_perm=100, bands=16)
+
+
+def test_split_is_stable_and_follows_ratios():
+    s = HashSplitter()
+    keys = [f"cluster-{i}" for i in range(4000)]
+    first = [s.assign(k) for k in keys]
+    assert first == [HashSplitter().assign(k) for k in keys]
+    share = {name: first.count(name) / len(keys) for name in ("train", "validation", "test")}
+    assert abs(share["train"] - 0.8) < 0.03 and abs(share["validation"] - 0.1) < 0.02
+    assert [HashSplitter(salt="x").assign(k) for k in keys] != first
+    only_test = HashSplitter(ratios={"train": 0, "validation": 0, "test": 1})
+    assert {only_test.assign(k) for k in keys[:50]} == {"test"}
+
+
+def test_split_rejects_bad_ratios():
+    with pytest.raises(BuilderError, match="sum to 1"):
+        HashSplitter(ratios={"train": 0.5, "validation": 0.1, "test": 0.1})
+    with pytest.raises(BuilderError, match="unknown split"):
+        HashSplitter(ratios={"train": 0.9, "dev": 0.1})
