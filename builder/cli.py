@@ -113,8 +113,31 @@ def _hydra_main() -> None:
     _main()
 
 
+def compose_config(overrides: list[str] | None = None, config_dir: str | None = None):
+    """The build config with ``key=value`` overrides, as subcommands (eval, train) use it.
+
+    ``config_dir`` adds a user's config folder, like ``--config-dir`` does for a build.
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=conf_dir(), version_base="1.3"):
+            ov = list(overrides or [])
+            if config_dir:
+                ov.append(f"hydra.searchpath=[file://{Path(config_dir).resolve()}]")
+            return compose(config_name="config", overrides=ov)
+    except HydraException as e:
+        raise BuilderError(f"invalid config override: {str(e).splitlines()[0]}") from e
+
+
 #: name → (module, function); each takes argv (list of strings) and returns an exit code.
-SUBCOMMANDS: dict[str, tuple[str, str]] = {}
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "eval": ("builder.eval", "main"),
+    "train": ("builder.train", "main"),
+}
 
 
 def main() -> None:
