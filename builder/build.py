@@ -180,6 +180,7 @@ def build(cfg: DictConfig | dict) -> dict:
             except OSError:
                 pass
         _update_latest(base, version)
+        _update_changelog(base, target)
     summary.update(status="built", seconds=round(time.monotonic() - t0, 2), counts=result["counts"])
     log.info("Built %s in %.1fs", target, time.monotonic() - t0)
     return summary
@@ -235,6 +236,8 @@ def _concat(paths: list[Path], schema: pa.Schema) -> pa.Table:
 
 def _write_release(root: Path, c: dict, name: str, version: str, fingerprint: str, inputs, result, models) -> None:
     from builder.release import card as card_mod
+    from builder.release.charts import render_charts
+    from builder.release.diff import diff_releases, to_markdown
     from builder.release.features import WORK_SCHEMAS, features
     from builder.release.writer import file_record, write_arrow, write_audit, write_config
 
@@ -284,8 +287,18 @@ def _write_release(root: Path, c: dict, name: str, version: str, fingerprint: st
     }
     stats = card_mod.statistics(configs, ner_names)
     manifest["statistics"] = stats
+    charts = render_charts(root, stats)
+    previous = [v for v in existing_versions(root.parent) if v != version]
+    changes = None
+    if previous:
+        prev = root.parent / previous[-1]
+        changes = to_markdown(diff_releases(prev, root, new_version=version))
+        (root / "CHANGES.md").write_text(changes, encoding="utf-8")
+    manifest["previous_version"] = previous[-1] if previous else None
     meta = {**c["dataset"], "name": name, "version": version}
-    (root / "README.md").write_text(card_mod.render(meta, configs, stats, manifest), encoding="utf-8")
+    quality = c["release"].get("quality") or {}
+    (root / "README.md").write_text(card_mod.render(meta, configs, stats, manifest, charts=charts, changes=changes,
+                                                    quality=quality), encoding="utf-8")
     files = sorted(p for p in root.rglob("*") if p.is_file())
     manifest["files"] = [file_record(root, p) for p in files]
     (root / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
@@ -297,3 +310,22 @@ def _update_latest(base: Path, version: str) -> None:
     tmp = base / ".latest.tmp"
     tmp.write_text(latest + "\n")
     os.replace(tmp, base / "LATEST")
+
+
+def _update_changelog(base: Path, target: Path) -> None:
+    """Prepend this version's entry to ``dist/<name>/CHANGELOG.md``."""
+    m = json.loads((target / "manifest.json").read_text())
+    path = base / "CHANGELOG.md"
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Changelog\n"
+    head, _, rest = old.partition("\n")
+    entry = [f"## {m['version']} ({m['created'][:10]})", "",
+             f"Fingerprint `{m['fingerprint'][:12]}`; {m['counts']['written']} articles written, "
+             f"{m['counts']['rejected_total']} inputs rejected."]
+    changes = target / "CHANGES.md"
+    entry += ["", changes.read_text(encoding="utf-8").strip() if changes.exists() else "First release."]
+    tmp = base / ".CHANGELOG.md.tmp"
+    text = head + "\n\n" + "\n".join(entry) + "\n"
+    if rest.strip():
+        text += "\n" + rest.lstrip("\n")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

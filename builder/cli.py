@@ -137,6 +137,9 @@ def compose_config(overrides: list[str] | None = None, config_dir: str | None = 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("builder.eval", "main"),
     "train": ("builder.train", "main"),
+    "verify": ("builder.release.verify", "main"),
+    "diff": ("builder.release.diff", "main"),
+    "export": ("builder.release.export", "main"),
 }
 
 

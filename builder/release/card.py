@@ -98,6 +98,14 @@ def statistics(configs: dict, ner_names: list[str] | None) -> dict:
         st["teasers"] = n_t
         st["teasers_per_article"] = round(n_t / n_art, 3) if n_art else 0.0
         st["teaser_kinds"] = {("related", "teaser")[k]: v for k, v in sorted(kinds.items())}
+        per = Counter()
+        for s in configs["teasers"]["splits"].values():
+            per.update(s["table"].column("article_id").to_pylist())
+        n_zero = n_art - len(per)
+        hist = Counter(per.values())
+        if n_zero:
+            hist[0] = n_zero
+        st["teasers_per_article_hist"] = {k: hist[k] for k in sorted(hist)}
     if "ner" in configs:
         ents, toks = Counter(), 0
         for s in configs["ner"]["splits"].values():
@@ -125,7 +133,8 @@ def _table(rows: list[list], header: list[str]) -> str:
     return "\n".join(out)
 
 
-def render(meta: dict, configs: dict, stats: dict, manifest: dict) -> str:
+def render(meta: dict, configs: dict, stats: dict, manifest: dict, charts: dict | None = None,
+           changes: str | None = None, quality: dict | None = None) -> str:
     fm = front_matter(meta, configs)
     yml = yaml.safe_dump(fm, sort_keys=False, allow_unicode=True, width=1000)
     name, version = meta["name"], meta["version"]
@@ -156,6 +165,8 @@ def render(meta: dict, configs: dict, stats: dict, manifest: dict) -> str:
     if stats.get("stance_labels"):
         parts.append("Stance labels:\n\n" + _table([[k, v] for k, v in stats["stance_labels"].items()], ["label", "pairs"]) + "\n")
         parts.append("Stance pairs by how they were made:\n\n" + _table([[k, v] for k, v in stats["stance_pairs"].items()], ["pair", "count"]) + "\n")
+    for title, path in (charts or {}).items():
+        parts.append(f"![{md_escape(title)}]({path})\n")
     parts.append("## How it was built\n")
     rows = []
     for st in manifest["stages"]:
@@ -168,6 +179,20 @@ def render(meta: dict, configs: dict, stats: dict, manifest: dict) -> str:
     parts.append(f"Documents read: {c['read']}; written: {c['written']}; rejected: {c['rejected_total']}"
                  + ("" if not c["rejected"] else " (" + ", ".join(f"{md_escape(k)}: {v}" for k, v in sorted(c["rejected"].items())) + ")")
                  + ". Rejected inputs and every line removed from a body are listed in `audit/` with their reason.\n")
+    if quality:
+        rows = []
+        for labeler, metrics in quality.items():
+            if isinstance(metrics, dict):
+                rows += [[labeler, k, v] for k, v in metrics.items()]
+            else:
+                rows.append([labeler, "", metrics])
+        parts.append("Measured quality (from `builder eval`, recorded in `release.quality`):\n\n"
+                     + _table(rows, ["labeler", "metric", "value"]) + "\n")
+    else:
+        parts.append("No evaluation was recorded for this release's labelers (`builder eval ner|stance|clean` "
+                     "measures them; put the figures in `release.quality` to show them here).\n")
+    parts.append("## Changelog\n")
+    parts.append((changes or "First release of this dataset.") + "\n")
     parts.append("## Limitations\n\n"
                  "- NER and stance labels are *silver*: produced by models and rules, not by people. "
                  "Use them for pre-training, weak supervision and benchmarking pipelines, and check them before "

@@ -1,0 +1,164 @@
+"""Versions, reproducibility, resume, verify, diff and export of releases."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from builder.pipeline import Pipeline
+from builder.release.diff import diff_releases, to_markdown
+from builder.release.verify import verify
+from conftest import build_release, require_spacy_model
+from corpus import write_corpus
+
+pytestmark = require_spacy_model()
+FAST = ["ner=none"]
+
+
+def hashes(root: Path) -> dict[str, str]:
+    """Digests of every file but the two that record the build itself (time, paths, workers)."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name not in ("manifest.json", "config.yaml")}
+
+
+def rel(tmp: Path, s: dict) -> Path:
+    return Path(s["path"]) if Path(s["path"]).is_absolute() else tmp / "dist" / s["name"] / s["version"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return write_corpus(tmp_path_factory.mktemp("corpus") / "src", n=10)
+
+
+def test_same_inputs_give_byte_identical_release(tmp_path, corpus):
+    a = build_release(tmp_path / "a", corpus, ["source.shard_size=3"])
+    b = build_release(tmp_path / "b", corpus, ["source.shard_size=4"])  # sharding does not change the data
+    assert a["fingerprint"] == b["fingerprint"]
+    ha, hb = hashes(Path(a["path"])), hashes(Path(b["path"]))
+    assert ha == hb
+    assert any(k.endswith(".parquet") for k in ha) and any(k.endswith(".arrow") for k in ha)
+
+
+def test_killed_build_resumes_and_gives_the_same_release(tmp_path, corpus, monkeypatch):
+    ref = build_release(tmp_path / "ref", corpus, ["source.shard_size=2", *FAST])
+    calls = {"p1": 0, "p2": 0}
+    real1, real2 = Pipeline.run_phase1, Pipeline.run_phase2
+
+    def p1(self, *a, **k):
+        calls["p1"] += 1
+        return real1(self, *a, **k)
+
+    def p2_dies(self, *a, **k):
+        calls["p2"] += 1
+        if calls["p2"] == 3:
+            raise KeyboardInterrupt("killed")
+        return real2(self, *a, **k)
+
+    monkeypatch.setattr(Pipeline, "run_phase1", p1)
+    monkeypatch.setattr(Pipeline, "run_phase2", p2_dies)
+    with pytest.raises(KeyboardInterrupt):
+        build_release(tmp_path / "x", corpus, ["source.shard_size=2", *FAST])
+    base = tmp_path / "x" / "dist" / ref["name"]
+    assert not (base / ref["version"]).exists(), "no partial release may be visible"
+    assert calls == {"p1": 5, "p2": 3}
+    monkeypatch.setattr(Pipeline, "run_phase2", lambda self, *a, **k: (calls.__setitem__("p2", calls["p2"] + 1), real2(self, *a, **k))[1])
+    calls.update(p1=0, p2=0)
+    done = build_release(tmp_path / "x", corpus, ["source.shard_size=2", *FAST])
+    assert calls == {"p1": 0, "p2": 3}, "finished shards are reused"
+    assert hashes(Path(done["path"])) == hashes(Path(ref["path"]))
+    assert not (tmp_path / "x" / "dist" / ".work").exists(), "work files are removed after success"
+
+
+def test_bump_changelog_verify_and_diff(tmp_path, corpus):
+    s1 = build_release(tmp_path, corpus)
+    s2 = build_release(tmp_path, corpus, ["dataset.bump=patch", "ner=spacy_conll"])
+    assert (s1["version"], s2["version"]) == ("0.1.0", "0.1.1")
+    base = tmp_path / "dist" / s1["name"]
+    assert (base / "LATEST").read_text().strip() == "0.1.1"
+    log = (base / "CHANGELOG.md").read_text()
+    assert log.index("## 0.1.1") < log.index("## 0.1.0") and "ner.scheme: 'ontonotes' -> 'conll'" in log
+    r1, r2 = base / "0.1.0", base / "0.1.1"
+    assert verify(r2) == []
+    res = diff_releases(r1, r2)
+    ner = res["configs"]["ner"]
+    moves = {(a, b): n for sp in ner.values() for a, b, n in sp["label_changes"]}
+    assert moves.get(("GPE", "LOC"), 0) > 0 and moves.get(("PERSON", "PER"), 0) > 0
+    assert ("DATE", "(none)") in moves
+    assert sum(sp["changed"] for sp in ner.values()) > 0
+    assert all(sp["added"] == sp["removed"] == 0 for sp in res["configs"]["articles"].values())
+    md = to_markdown(res)
+    assert "| ner |" in md and "| GPE | LOC |" in md
+    card = (r2 / "README.md").read_text()
+    assert "### Changes from 0.1.0 to 0.1.1" in card
+    fm = yaml.safe_load(card.split("---\n")[1])
+    assert fm["configs"]
+    for img in ("images/split_sizes.png", "images/stance_labels.png", "images/ner_entities.png"):
+        assert f"]({img})" in card and (r2 / img).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_verify_finds_corruption(tmp_path, corpus):
+    s = build_release(tmp_path, corpus, FAST)
+    root = Path(s["path"])
+    assert verify(root) == []
+    f = next((root / "articles").glob("train-*.parquet"))
+    data = bytearray(f.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    f.write_bytes(bytes(data))
+    (root / "audit" / "rejected.parquet").unlink()
+    (root / "stray.txt").write_text("x")
+    card = (root / "README.md").read_text()
+    (root / "README.md").write_text(card.replace("num_examples: ", "num_examples: 1", 1))
+    problems = verify(root)
+    text = "\n".join(problems)
+    assert f"{f.relative_to(root).as_posix()}: content changed" in text
+    assert "audit/rejected.parquet: missing" in text
+    assert "stray.txt: not listed" in text
+    assert "README.md" in text and "the card says" in text
+    r = subprocess.run([sys.executable, "-m", "builder.cli", "verify", str(root), "--no-load"], capture_output=True, text=True)
+    assert r.returncode == 1 and "problem(s)" in r.stdout
+
+
+def test_verify_catches_out_of_range_labels(tmp_path, corpus):
+    import pyarrow as pa
+
+    s = build_release(tmp_path, corpus, FAST)
+    root = Path(s["path"])
+    f = next((root / "teasers").glob("train-*.parquet"))
+    t = pq.read_table(f)
+    bad = t.set_column(t.column_names.index("kind"), t.schema.field("kind"), pa.array([7] * t.num_rows, pa.int64()))
+    pq.write_table(bad, f)
+    m = json.loads((root / "manifest.json").read_text())
+    for rec in m["files"]:  # a release "fixed up" to match its manifest still has bad labels
+        if rec["path"] == f.relative_to(root).as_posix():
+            rec["sha256"] = hashlib.sha256(f.read_bytes()).hexdigest()
+            rec["bytes"] = f.stat().st_size
+    (root / "manifest.json").write_text(json.dumps(m))
+    assert any("out of range" in p for p in verify(root))
+
+
+def test_export_formats(tmp_path, corpus):
+    s = build_release(tmp_path, corpus)
+    root = Path(s["path"])
+    out = tmp_path / "exp"
+    from builder.release.export import export_conll, export_jsonl, export_spacy
+
+    conll = export_conll(root, out)
+    text = conll[0].read_text()
+    assert text.startswith("-DOCSTART-") and any(ln.endswith("B-GPE") for ln in text.splitlines())
+    js = export_jsonl(root, out)
+    row = json.loads((out / "stance" / "train.jsonl").read_text().splitlines()[0])
+    assert row["label"] in ("agree", "disagree", "discuss", "unrelated")
+    sp = export_spacy(root, out)
+    import spacy
+    from spacy.tokens import DocBin
+
+    docs = list(DocBin().from_disk(sp[0]).get_docs(spacy.blank("en").vocab))
+    assert docs and any(d.ents for d in docs)
+    assert len(js) >= 4
