@@ -197,7 +197,7 @@ def _run(c: dict, source, inputs, work: Path, ner) -> dict:
     try:
         log.info("Phase 1 (read, clean, segment): %d inputs in %d shards", len(inputs), len(shards))
         stats1 = executor.map(work_phase1, list(zip(shards, map(str, p1_dirs))), "clean")
-        bkey = digest(*[d.name for d in p1_dirs], json_digest({k: c.get(k) for k in ("dedup", "split", "stance")}), n=24)
+        bkey = digest(*[d.name for d in p1_dirs], json_digest({k: c.get(k) for k in ("dedup", "split", "stance", "boilerplate")}), n=24)
         bdir = work / "barrier" / bkey
         if not (bdir / "barrier.json").exists():
             bstats = barrier(pipe, p1_dirs, bdir)
@@ -223,7 +223,8 @@ def _run(c: dict, source, inputs, work: Path, ner) -> dict:
     written = sum(s.get("articles", 0) for s in stats2)
     counts = {"read": read, "written": written, "rejected": dict(sorted(rejected.items())),
               "rejected_total": sum(rejected.values()), "clusters": bstats["clusters"],
-              "near_duplicates": bstats["duplicates"]}
+              "near_duplicates": bstats["duplicates"],
+              "learned_boilerplate_lines": bstats.get("learned_boilerplate_lines", 0)}
     if read != written + counts["rejected_total"]:
         raise BuilderError(f"internal accounting error: read {read} != written {written} + rejected {counts['rejected_total']}")
     return {"p1": p1_dirs, "p2": p2_dirs, "counts": counts, "pipeline": pipe, "barrier": bstats}
@@ -264,7 +265,7 @@ def _write_release(root: Path, c: dict, name: str, version: str, fingerprint: st
     (root / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(c)), encoding="utf-8")
 
     stages = [pipe.stages[n].describe() if pipe.stages.get(n) else None
-              for n in ("extract", "normalize", "segment", "filter", "dedup", "split", "ner", "stance")]
+              for n in ("extract", "normalize", "segment", "filter", "boilerplate", "dedup", "split", "ner", "stance")]
     labelers = {}
     if ner is not None:
         labelers["ner"] = ner.labeler

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ from builder.sources.base import REJECT_SCHEMA, Shard, Source
 from builder.stages.base import Stage, set_column
 from builder.stages.segment import REMOVED_TYPE
 
-PHASE1_STAGES = ("extract", "normalize", "segment", "filter", "dedup")
+PHASE1_STAGES = ("extract", "normalize", "segment", "filter", "boilerplate", "dedup")
 PHASE2_STAGES = ("ner", "stance")
 
 AUDIT_REMOVED_SCHEMA = pa.schema(
@@ -76,6 +77,7 @@ class Pipeline:
         stance = self.stages.get("stance")
         self.pairer = getattr(stance, "pairs", None)
         self._bound_corpus = None
+        self._learned = None
 
     # -- digests that key work files ---------------------------------------
     def describe(self, names) -> dict:
@@ -144,6 +146,9 @@ class Pipeline:
             schema=REJECT_SCHEMA,
         )
         t = t.filter(pc.invert(t.column("duplicate")))
+        bp = self.stages.get("boilerplate")
+        if bp is not None and t.num_rows:
+            t = bp.apply(t, self.learned(corpus))
         ner, stance = self.stages.get("ner"), self.stages.get("stance")
         if ner is not None and t.num_rows:
             t = ner(t)
@@ -153,7 +158,8 @@ class Pipeline:
                 stance.bind_corpus(z["df"], int(z["n_docs"]))
                 self._bound_corpus = str(corpus)
             t = stance(t)
-        tables = explode(t, with_ner=ner is not None, with_stance=stance is not None)
+        tables = explode(t, with_ner=ner is not None, with_stance=stance is not None,
+                         default_lang=(self.cfg.get("dataset") or {}).get("language", ["und"])[0])
         tables["_rejects"] = rejects
         for name, tab in tables.items():
             write_atomic(tab, out / f"{name}.parquet")
@@ -162,8 +168,21 @@ class Pipeline:
         return stats
 
 
+    def learned(self, corpus: Path) -> dict[str, set[int]]:
+        """The barrier's learned boilerplate lines, loaded once per worker."""
+        if self._learned is None or self._learned[0] != str(corpus):
+            out: dict[str, set[int]] = {}
+            path = corpus / "learned_boilerplate.parquet"
+            if path.exists():
+                tab = pq.read_table(path)
+                for g, h in zip(tab.column("group").to_pylist(), tab.column("line_hash").to_pylist()):
+                    out.setdefault(g, set()).add(h)
+            self._learned = (str(corpus), out)
+        return self._learned[1]
+
+
 def _finish_phase1(t: pa.Table) -> pa.Table:
-    keep = [c for c in t.column_names if c not in ("raw", "text_raw", "norm", "reject_reason", "format")]
+    keep = [c for c in t.column_names if c not in ("raw", "text_raw", "norm", "reject_reason")]
     return t.select(keep)
 
 
@@ -188,7 +207,7 @@ def barrier(pipe: Pipeline, shard_dirs: list[Path], out: Path) -> dict:
     """Clusters, splits, stance pairs and corpus statistics from all shards' keys."""
     from builder.stages.dedup import MinHashDeduplicator
 
-    cols = ["id", "exact_hash", "bands", "title", "teasers"]
+    cols = ["id", "exact_hash", "bands", "title", "teasers", "group", "line_hashes"]
     parts = []
     for i, d in enumerate(shard_dirs):
         tab = pq.read_table(d / "docs.parquet")
@@ -221,6 +240,19 @@ def barrier(pipe: Pipeline, shard_dirs: list[Path], out: Path) -> dict:
     pairs = pipe.pairer.pairs(kept) if pipe.pairer is not None else {}
 
     out.mkdir(parents=True, exist_ok=True)
+    bp = pipe.stages.get("boilerplate")
+    n_learned = 0
+    if bp is not None:
+        groups, hashes = [], []
+        for _, tab in parts:
+            groups += tab.column("group").to_pylist() if "group" in tab.column_names else [""] * tab.num_rows
+            hashes += tab.column("line_hashes").to_pylist() if "line_hashes" in tab.column_names else [[]] * tab.num_rows
+        learned = bp.learn(groups, hashes, [cluster[i] for i in ids])
+        rows = sorted((g, h) for g, hs in learned.items() for h in hs)
+        n_learned = len(rows)
+        write_atomic(pa.table({"group": pa.array([r[0] for r in rows], pa.string()),
+                               "line_hash": pa.array([r[1] for r in rows], pa.uint64())}),
+                     out / "learned_boilerplate.parquet")
     by_shard: dict[int, list[dict]] = {}
     for a, s in zip(articles, shard_of):
         by_shard.setdefault(s, []).append(a)
@@ -244,18 +276,23 @@ def barrier(pipe: Pipeline, shard_dirs: list[Path], out: Path) -> dict:
     os.replace(tmp, out / "df.npz")
     n_clusters = len(set(cluster.values()))
     return {"articles": len(ids), "clusters": n_clusters, "duplicates": len(ids) - n_clusters,
+            "learned_boilerplate_lines": n_learned,
             "duplicates_dropped": sum(a["duplicate"] for a in articles),
             "splits": dict(Counter(a["split"] for a in kept))}
 
 
 # -- explode documents into the release configs ------------------------------
-def explode(t: pa.Table, with_ner: bool, with_stance: bool) -> dict[str, pa.Table]:
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def explode(t: pa.Table, with_ner: bool, with_stance: bool, default_lang: str = "und") -> dict[str, pa.Table]:
+    """Documents → one table per release config (plus the audit of removed lines)."""
     rows = t.to_pylist()
     arts, teas, ners, stances, removed = [], [], [], [], []
     for r in rows:
         aid, split = r["id"], r["split"]
         arts.append({"id": aid, "source": r["source"], "title": r.get("title"), "text": r["text"],
-                     "lang": r.get("lang") or "en", "n_words": r.get("n_words") or len(r["text"].split()),
+                     "lang": r.get("lang") or default_lang, "n_words": len(_WORD_RE.findall(r["text"])),
                      "cluster_id": r["cluster_id"], "url": r.get("url"), "date": r.get("date"),
                      "encoding": r.get("encoding"), "split": split})
         for tz in r.get("teasers") or []:

@@ -13,7 +13,7 @@ from builder.cli import conf_dir
 from conftest import compose
 
 CONF = Path(conf_dir())
-GROUPS = ["source", "extract", "normalize", "segment", "filter", "dedup", "split", "ner", "stance", "executor"]
+GROUPS = ["source", "extract", "normalize", "segment", "filter", "boilerplate", "dedup", "split", "ner", "stance", "executor"]
 
 
 def options():

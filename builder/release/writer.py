@@ -121,6 +121,13 @@ def write_audit(root: Path, removed: pa.Table, rejects: pa.Table) -> None:
     if rejects.num_rows:
         rejects = rejects.take(pc.sort_indices(rejects, sort_keys=[("source", "ascending"), ("reason", "ascending")]))
     write_parquet(removed, folder / "removed_lines.parquet")
+    learned = removed.filter(pc.equal(removed.column("reason"), "learned_boilerplate")) if removed.num_rows else removed
+    counts = learned.group_by("text").aggregate([("article_id", "count_distinct")]) if learned.num_rows else None
+    rows = sorted(zip(counts.column("text").to_pylist(), counts.column("article_id_count_distinct").to_pylist()),
+                  key=lambda r: (-r[1], r[0])) if counts is not None else []
+    write_parquet(pa.table({"text": pa.array([r[0] for r in rows], pa.string()),
+                            "articles": pa.array([r[1] for r in rows], pa.int64())}),
+                  folder / "learned_boilerplate.parquet")
     write_parquet(rejects, folder / "rejected.parquet")
 
 

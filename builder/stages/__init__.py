@@ -1,6 +1,7 @@
 """Stages: pure functions from a document table to a document table."""
 
 from builder.stages.base import Stage
+from builder.stages.boilerplate import LearnedBoilerplate
 from builder.stages.dedup import MinHashDeduplicator
 from builder.stages.extract import HtmlExtractor
 from builder.stages.filter import QualityFilter
@@ -10,5 +11,5 @@ from builder.stages.segment import BoilerplateSegmenter
 from builder.stages.split import HashSplitter
 from builder.stages.stance import StancePairer, ZeroShotStanceLabeler
 
-__all__ = ["Stage", "HtmlExtractor", "TextNormalizer", "BoilerplateSegmenter", "QualityFilter",
+__all__ = ["Stage", "LearnedBoilerplate", "HtmlExtractor", "TextNormalizer", "BoilerplateSegmenter", "QualityFilter",
            "MinHashDeduplicator", "HashSplitter", "SpacyEntityTagger", "StancePairer", "ZeroShotStanceLabeler"]
