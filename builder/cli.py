@@ -140,6 +140,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("builder.release.verify", "main"),
     "diff": ("builder.release.diff", "main"),
     "export": ("builder.release.export", "main"),
+    "generate": ("builder.generate", "main"),
 }
 
 
