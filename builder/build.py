@@ -30,7 +30,7 @@ from omegaconf import DictConfig, OmegaConf
 from builder import __version__
 from builder.errors import BuilderError, ReleaseExists
 from builder.ids import digest, json_digest
-from builder.pipeline import AUDIT_REMOVED_SCHEMA, Pipeline, barrier, instantiate_stage
+from builder.pipeline import Pipeline, barrier, instantiate_stage
 from builder.sources.base import REJECT_SCHEMA
 
 log = logging.getLogger("builder")
@@ -239,8 +239,8 @@ def _write_release(root: Path, c: dict, name: str, version: str, fingerprint: st
     from builder.release import card as card_mod
     from builder.release.charts import render_charts
     from builder.release.diff import diff_releases, to_markdown
-    from builder.release.features import WORK_SCHEMAS, features
-    from builder.release.writer import file_record, write_arrow, write_audit, write_config
+    from builder.release.features import features
+    from builder.release.writer import file_record, write_audit, write_config
 
     root.mkdir(parents=True)
     pipe: Pipeline = result["pipeline"]
@@ -248,20 +248,19 @@ def _write_release(root: Path, c: dict, name: str, version: str, fingerprint: st
     ner_names = ner.tag_names() if ner is not None else None
     max_rows = int(c["release"].get("max_rows_per_file", 100_000))
     configs = {}
+    stats_acc = card_mod.Statistics()
     wanted = ["articles", "teasers"] + (["ner"] if ner is not None else []) + (["stance"] if pipe.stages.get("stance") else [])
     for conf in wanted:
-        work = _concat([d / f"{conf}.parquet" for d in result["p2"]], WORK_SCHEMAS[conf])
         feats = features(conf, ner_names)
-        splits = write_config(root, conf, work, feats, max_rows)
-        if c["release"].get("arrow", True):
-            write_arrow(root, conf, splits, feats)
+        splits = write_config(root, conf, [d / f"{conf}.parquet" for d in result["p2"]], feats, max_rows,
+                              on_chunk=lambda split, t, conf=conf: stats_acc.update(conf, t),
+                              arrow=c["release"].get("arrow", True))
         for s in splits.values():
             s["file_records"] = [file_record(root, f) for f in s["files"]]
         configs[conf] = {"features": feats, "splits": splits}
-    removed = _concat([d / "_removed.parquet" for d in result["p2"]], AUDIT_REMOVED_SCHEMA)
     rejects = pa.concat_tables([_concat([d / "rejects.parquet" for d in result["p1"]], REJECT_SCHEMA),
                                 _concat([d / "_rejects.parquet" for d in result["p2"]], REJECT_SCHEMA)])
-    write_audit(root, removed, rejects)
+    write_audit(root, [d / "_removed.parquet" for d in result["p2"]], rejects)
     (root / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(c)), encoding="utf-8")
 
     stages = [pipe.stages[n].describe() if pipe.stages.get(n) else None
@@ -286,7 +285,7 @@ def _write_release(root: Path, c: dict, name: str, version: str, fingerprint: st
         "splits": {conf: {s: v["num_examples"] for s, v in cf["splits"].items()} for conf, cf in configs.items()},
         "files": [],
     }
-    stats = card_mod.statistics(configs, ner_names)
+    stats = stats_acc.result(configs)
     manifest["statistics"] = stats
     charts = render_charts(root, stats)
     previous = [v for v in existing_versions(root.parent) if v != version]

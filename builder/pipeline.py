@@ -41,6 +41,8 @@ PHASE2_STAGES = ("ner", "stance")
 
 AUDIT_REMOVED_SCHEMA = pa.schema(
     [
+        ("id", pa.string()),  # article id + line number: the sort key of the audit
+        ("split", pa.string()),
         ("article_id", pa.string()),
         ("source", pa.string()),
         ("line", pa.int32()),
@@ -161,8 +163,12 @@ class Pipeline:
         tables = explode(t, with_ner=ner is not None, with_stance=stance is not None,
                          default_lang=(self.cfg.get("dataset") or {}).get("language", ["und"])[0])
         tables["_rejects"] = rejects
+        from builder.release.writer import WORK_ROW_GROUP, sort_work
+
         for name, tab in tables.items():
-            write_atomic(tab, out / f"{name}.parquet")
+            if name != "_rejects":
+                tab = sort_work(tab)
+            write_atomic(tab, out / f"{name}.parquet", row_group_size=WORK_ROW_GROUP)
         stats = {"duplicates_dropped": rejects.num_rows, **{k: v.num_rows for k, v in tables.items()}}
         (out / "stats.json").write_text(json.dumps(stats, sort_keys=True))
         return stats
@@ -194,11 +200,11 @@ def _shard_df(t: pa.Table) -> dict[int, int]:
     return doc_frequencies(t.column("text").to_pylist())
 
 
-def write_atomic(table: pa.Table, path: Path) -> None:
+def write_atomic(table: pa.Table, path: Path, row_group_size: int | None = None) -> None:
     """Write a work file so that it is either complete or absent."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
+    pq.write_table(table, tmp, compression="zstd", row_group_size=row_group_size)
     os.replace(tmp, path)
 
 
@@ -298,7 +304,8 @@ def explode(t: pa.Table, with_ner: bool, with_stance: bool, default_lang: str = 
         for tz in r.get("teasers") or []:
             teas.append({"id": digest(aid, "teaser", str(tz["position"])), "article_id": aid, **tz, "split": split})
         for rm in r.get("removed") or []:
-            removed.append({"article_id": aid, "source": r["source"], **rm})
+            removed.append({"id": f"{aid}:{rm['line']:09d}", "split": "audit", "article_id": aid,
+                            "source": r["source"], **rm})
         if with_ner:
             for s in r.get("sentences") or []:
                 ners.append({"id": digest(aid, "sentence", str(s["sentence"])), "article_id": aid, **s,

@@ -82,49 +82,61 @@ def front_matter(meta: dict, configs: dict) -> dict:
     return fm
 
 
-def statistics(configs: dict, ner_names: list[str] | None) -> dict:
-    st = {}
-    arts = configs["articles"]["splits"]
-    st["split_sizes"] = {name: {split: s["num_examples"] for split, s in c["splits"].items()} for name, c in configs.items()}
-    n_art = sum(s["num_examples"] for s in arts.values())
-    words = sum(sum(s["table"].column("n_words").to_pylist()) for s in arts.values())
-    st["articles"] = n_art
-    st["words"] = words
-    if "teasers" in configs:
-        n_t = sum(s["num_examples"] for s in configs["teasers"]["splits"].values())
-        kinds = Counter()
-        for s in configs["teasers"]["splits"].values():
-            kinds.update(s["table"].column("kind").to_pylist())
-        st["teasers"] = n_t
-        st["teasers_per_article"] = round(n_t / n_art, 3) if n_art else 0.0
-        st["teaser_kinds"] = {("related", "teaser")[k]: v for k, v in sorted(kinds.items())}
-        per = Counter()
-        for s in configs["teasers"]["splits"].values():
-            per.update(s["table"].column("article_id").to_pylist())
-        n_zero = n_art - len(per)
-        hist = Counter(per.values())
-        if n_zero:
-            hist[0] = n_zero
-        st["teasers_per_article_hist"] = {k: hist[k] for k in sorted(hist)}
-    if "ner" in configs:
-        ents, toks = Counter(), 0
-        for s in configs["ner"]["splits"].values():
-            for row in s["table"].column("entities").to_pylist():
-                ents.update(e["label"] for e in row)
-            toks += sum(len(t) for t in s["table"].column("tokens").to_pylist())
-        st["ner_sentences"] = sum(s["num_examples"] for s in configs["ner"]["splits"].values())
-        st["tokens"] = toks
-        st["entities_by_type"] = dict(sorted(ents.items(), key=lambda kv: (-kv[1], kv[0])))
-    if "stance" in configs:
+class Statistics:
+    """Card statistics, accumulated chunk by chunk while the writer streams (bounded memory)."""
+
+    def __init__(self):
+        self.words = 0
+        self.teaser_kinds: Counter = Counter()
+        self.teasers_per_article: Counter = Counter()
+        self.entities: Counter = Counter()
+        self.tokens = 0
+        self.stance_labels: Counter = Counter()
+        self.stance_pairs: Counter = Counter()
+
+    def update(self, config: str, table) -> None:
+        import pyarrow.compute as pc
+
+        if not table.num_rows:
+            return
+        if config == "articles":
+            self.words += int(pc.sum(table.column("n_words")).as_py() or 0)
+        elif config == "teasers":
+            self.teaser_kinds.update(table.column("kind").to_pylist())
+            self.teasers_per_article.update(table.column("article_id").to_pylist())
+        elif config == "ner":
+            ents = pc.list_flatten(table.column("entities"))
+            self.entities.update(pc.struct_field(ents, "label").to_pylist())
+            self.tokens += int(pc.sum(pc.list_value_length(table.column("tokens"))).as_py() or 0)
+        elif config == "stance":
+            self.stance_labels.update(table.column("label").to_pylist())
+            self.stance_pairs.update(table.column("pair").to_pylist())
+
+    def result(self, configs: dict) -> dict:
         from builder.stages.stance import LABELS
 
-        labels, pairs = Counter(), Counter()
-        for s in configs["stance"]["splits"].values():
-            labels.update(LABELS[i] for i in s["table"].column("label").to_pylist())
-            pairs.update(s["table"].column("pair").to_pylist())
-        st["stance_labels"] = {k: labels.get(k, 0) for k in LABELS}
-        st["stance_pairs"] = dict(sorted(pairs.items()))
-    return st
+        st = {"split_sizes": {name: {split: s["num_examples"] for split, s in c["splits"].items()}
+                              for name, c in configs.items()}}
+        n_art = sum(s["num_examples"] for s in configs["articles"]["splits"].values())
+        st["articles"] = n_art
+        st["words"] = self.words
+        if "teasers" in configs:
+            n_t = sum(self.teaser_kinds.values())
+            st["teasers"] = n_t
+            st["teasers_per_article"] = round(n_t / n_art, 3) if n_art else 0.0
+            st["teaser_kinds"] = {("related", "teaser")[k]: v for k, v in sorted(self.teaser_kinds.items())}
+            hist = Counter(self.teasers_per_article.values())
+            if n_art - len(self.teasers_per_article):
+                hist[0] = n_art - len(self.teasers_per_article)
+            st["teasers_per_article_hist"] = {k: hist[k] for k in sorted(hist)}
+        if "ner" in configs:
+            st["ner_sentences"] = sum(s["num_examples"] for s in configs["ner"]["splits"].values())
+            st["tokens"] = self.tokens
+            st["entities_by_type"] = dict(sorted(self.entities.items(), key=lambda kv: (-kv[1], kv[0])))
+        if "stance" in configs:
+            st["stance_labels"] = {k: self.stance_labels.get(i, 0) for i, k in enumerate(LABELS)}
+            st["stance_pairs"] = dict(sorted(self.stance_pairs.items()))
+        return st
 
 
 def _table(rows: list[list], header: list[str]) -> str:
