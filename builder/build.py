@@ -155,15 +155,26 @@ def build(cfg: DictConfig | dict) -> dict:
     done = check_existing()
     if done:
         return done
+    try:
+        return _build_locked(c, base, target, name, version, fingerprint, summary, source, inputs, ner, models,
+                             check_existing, t0)
+    except OSError as e:
+        where = e.filename or base
+        raise BuilderError(f"cannot write to {where}: {e.strerror or e} "
+                           "(check free space and permissions of paths.dist, or set paths.dist=/writable/folder)") from e
+
+
+def _build_locked(c, base, target, name, version, fingerprint, summary, source, inputs, ner, models,
+                  check_existing, t0) -> dict:
     with build_lock(base, version):
         done = check_existing()  # another build may have finished meanwhile
         if done:
             return done
         work = Path(c["paths"]["work_dir"]).expanduser() / fingerprint[:16]
         result = _run(c, source, inputs, work, ner)
+        for stale in [*base.glob(f".staging-{version}-*"), *Path(c["paths"]["work_dir"]).expanduser().glob(".trash-*")]:
+            shutil.rmtree(stale, ignore_errors=True)  # left by a killed build (we hold the lock)
         staging = base / f".staging-{version}-{os.getpid()}"
-        if staging.exists():
-            shutil.rmtree(staging)
         try:
             _write_release(staging, c, name, version, fingerprint, inputs, result, models)
             try:
@@ -174,7 +185,10 @@ def build(cfg: DictConfig | dict) -> dict:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         if not c["executor"].get("keep_work", False):
-            shutil.rmtree(work, ignore_errors=True)
+            # rename first: a build killed while deleting must never resume from half a work folder
+            trash = work.with_name(f".trash-{work.name}-{os.getpid()}")
+            os.rename(work, trash)
+            shutil.rmtree(trash, ignore_errors=True)
             try:
                 work.parent.rmdir()  # the work root, when no other build uses it
             except OSError:
@@ -218,8 +232,7 @@ def _run(c: dict, source, inputs, work: Path, ner) -> dict:
         read += s["read"]
         rejected.update(s["rejected"])
     for s in stats2:
-        if s.get("duplicates_dropped"):
-            rejected["near_duplicate"] += s["duplicates_dropped"]
+        rejected.update(s.get("dropped_reasons", {}))
     written = sum(s.get("articles", 0) for s in stats2)
     counts = {"read": read, "written": written, "rejected": dict(sorted(rejected.items())),
               "rejected_total": sum(rejected.values()), "clusters": bstats["clusters"],

@@ -139,12 +139,13 @@ class Pipeline:
         t = pq.read_table(docs_path)
         keys = pq.read_table(keys_path)
         assert keys.column("id").to_pylist() == t.column("id").to_pylist(), "barrier keys out of step"
-        for c in ("cluster_id", "split", "duplicate", "stance_pairs"):
+        for c in ("cluster_id", "split", "duplicate", "duplicate_reason", "stance_pairs"):
             t = t.append_column(keys.schema.field(c), keys.column(c))
         dup = t.filter(t.column("duplicate"))
         rejects = pa.Table.from_pylist(
-            [{"source": s, "stage": "dedup", "reason": "near_duplicate", "detail": f"cluster {c}", "id": i}
-             for s, c, i in zip(dup.column("source").to_pylist(), dup.column("cluster_id").to_pylist(), dup.column("id").to_pylist())],
+            [{"source": s, "stage": "dedup", "reason": r, "detail": f"cluster {c}", "id": i}
+             for s, c, i, r in zip(dup.column("source").to_pylist(), dup.column("cluster_id").to_pylist(),
+                                   dup.column("id").to_pylist(), dup.column("duplicate_reason").to_pylist())],
             schema=REJECT_SCHEMA,
         )
         t = t.filter(pc.invert(t.column("duplicate")))
@@ -169,7 +170,8 @@ class Pipeline:
             if name != "_rejects":
                 tab = sort_work(tab)
             write_atomic(tab, out / f"{name}.parquet", row_group_size=WORK_ROW_GROUP)
-        stats = {"duplicates_dropped": rejects.num_rows, **{k: v.num_rows for k, v in tables.items()}}
+        stats = {"duplicates_dropped": rejects.num_rows, **{k: v.num_rows for k, v in tables.items()},
+                 "dropped_reasons": dict(Counter(rejects.column("reason").to_pylist()))}
         (out / "stats.json").write_text(json.dumps(stats, sort_keys=True))
         return stats
 
@@ -234,14 +236,19 @@ def barrier(pipe: Pipeline, shard_dirs: list[Path], out: Path) -> dict:
     splitter = pipe.stages["split"]
     split_of = {c: splitter.assign(c) for c in set(cluster.values())}
 
-    articles = []
+    articles, seen_ids = [], set()
     for i, tab in parts:
         titles = tab.column("title").to_pylist() if "title" in tab.column_names else [None] * tab.num_rows
         teasers = tab.column("teasers").to_pylist() if "teasers" in tab.column_names else [[]] * tab.num_rows
         for aid, title, ts in zip(tab.column("id").to_pylist(), titles, teasers):
+            # the same id twice is the same source and content read twice (e.g. a repeated
+            # JSONL record): the first one counts, later ones are rejected as duplicate_id
+            reason = "duplicate_id" if aid in seen_ids else (
+                "near_duplicate" if (not keep_dups) and cluster[aid] != aid else None)
+            seen_ids.add(aid)
             articles.append({"id": aid, "cluster_id": cluster[aid], "split": split_of[cluster[aid]], "title": title,
                              "headlines": [x["headline"] for x in ts or []],
-                             "duplicate": (not keep_dups) and cluster[aid] != aid})
+                             "duplicate": reason is not None, "duplicate_reason": reason})
     kept = [a for a in articles if not a["duplicate"]]
     pairs = pipe.pairer.pairs(kept) if pipe.pairer is not None else {}
 
@@ -270,6 +277,7 @@ def barrier(pipe: Pipeline, shard_dirs: list[Path], out: Path) -> dict:
             "cluster_id": pa.array([a["cluster_id"] for a in rows], pa.string()),
             "split": pa.array([a["split"] for a in rows], pa.string()),
             "duplicate": pa.array([a["duplicate"] for a in rows], pa.bool_()),
+            "duplicate_reason": pa.array([a["duplicate_reason"] for a in rows], pa.string()),
             "stance_pairs": pa.array([pairs.get(a["id"], []) for a in rows], pair_type),
         })
         write_atomic(tab, out / f"keys-{i:05d}.parquet")

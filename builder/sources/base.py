@@ -9,6 +9,7 @@ is dropped silently.
 from __future__ import annotations
 
 import os
+import stat
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +88,13 @@ class ReadResult:
         )
 
 
+def safe_name(name: str) -> str:
+    """A file name as text that any UTF-8 writer accepts: undecodable bytes and
+    control characters are shown escaped (``\\xff``), never dropped."""
+    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+
+
 def document_id(source: str, text: str) -> str:
     """The stable id of a document: derived from where it came from and its content."""
     return digest(source, text, n=16)
@@ -133,11 +141,14 @@ class Source(ABC):
             paths = list(_walk(p, self.patterns))
         files = []
         for f in paths:
-            rel = f.name if p.is_file() else f.relative_to(p).as_posix()
+            rel = safe_name(f.name if p.is_file() else f.relative_to(p).as_posix())
             try:
-                size = f.stat().st_size
-                sha = file_sha256(str(f))
-            except OSError as e:  # unreadable: recorded at read time
+                st = f.stat()
+                if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+                    size, sha = -1, "not_a_file"
+                else:
+                    size, sha = st.st_size, file_sha256(str(f))
+            except OSError as e:  # unreadable, a broken link: recorded at read time
                 size, sha = -1, f"unreadable:{e.__class__.__name__}"
             files.append(InputFile(path=str(f), rel=rel, size=size, sha256=sha))
         files.sort(key=lambda f: f.rel)

@@ -15,8 +15,9 @@ class _RecordSource(Source):
     def __init__(self, path: str, text_field: str = "text", id_field: str | None = "id",
                  url_field: str | None = "url", title_field: str | None = "title",
                  date_field: str | None = "date", format_field: str | None = None,
-                 shard_size: int = 1000):
+                 max_bytes: int = 10_000_000, shard_size: int = 1000):
         super().__init__(path, shard_size)
+        self.max_bytes = int(max_bytes)
         if not text_field:
             raise BuilderError("source.text_field must name the field that holds the article text")
         self.text_field = text_field
@@ -51,6 +52,9 @@ class _RecordSource(Source):
             return
         if not text.strip():
             res.reject(src, "empty", f"'{self.text_field}' is empty")
+            return
+        if self.max_bytes and len(text) > self.max_bytes:
+            res.reject(src, "too_large", f"{len(text)} characters > source.max_bytes={self.max_bytes}")
             return
 
         def opt(name):
@@ -87,6 +91,7 @@ class JsonlSource(_RecordSource):
         text_field, id_field, url_field, title_field, date_field: field names
             in each record (``null`` for absent ones).
         format_field: optional field saying ``text`` or ``html``.
+        max_bytes: records with a longer text are rejected as ``too_large``.
         shard_size: records per shard.
     """
 
