@@ -21,6 +21,7 @@ import shutil
 import time
 from collections import Counter
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -31,7 +32,7 @@ from builder import __version__
 from builder.errors import BuilderError, ReleaseExists
 from builder.ids import digest, json_digest
 from builder.pipeline import Pipeline, barrier, instantiate_stage
-from builder.sources.base import REJECT_SCHEMA
+from builder.sources.base import REJECT_SCHEMA, Source
 
 log = logging.getLogger("builder")
 
@@ -108,21 +109,53 @@ def build_lock(base: Path, version: str):
         fh.close()
 
 
-def build(cfg: DictConfig | dict) -> dict:
-    """Build the release described by ``cfg``; returns a summary (path, fingerprint, counts)."""
-    t0 = time.monotonic()
+@dataclass
+class Plan:
+    """What a build will make: resolved config, inputs, models and the fingerprint."""
+
+    c: dict
+    name: str
+    version: str
+    base: Path
+    source: Source
+    inputs: list
+    ner: object | None
+    models: dict
+    fingerprint: str
+
+    @property
+    def target(self) -> Path:
+        return self.base / self.version
+
+    def summary(self, **extra) -> dict:
+        return {"path": str(self.target), "name": self.name, "version": self.version,
+                "fingerprint": self.fingerprint, **extra}
+
+    def existing(self) -> dict | None:
+        """``unchanged`` summary if the version exists with this fingerprint; refuse if it differs."""
+        if not self.target.exists():
+            return None
+        mf = self.target / "manifest.json"
+        old = json.loads(mf.read_text()).get("fingerprint") if mf.exists() else None
+        if old == self.fingerprint:
+            log.info("Release %s %s is up to date (fingerprint %s): nothing to do", self.name, self.version,
+                     self.fingerprint[:12])
+            return self.summary(status="unchanged")
+        raise ReleaseExists(
+            f"{self.target} already exists with different content (fingerprint {str(old)[:12]} != "
+            f"{self.fingerprint[:12]}); releases are immutable: pick a new version (dataset.version=X.Y.Z) "
+            "or dataset.bump=patch|minor|major")
+
+
+def plan(cfg: DictConfig | dict) -> Plan:
+    """Resolve the config, scan and digest the inputs, identify the models."""
     c = plain_config(cfg)
     ds = c["dataset"]
-    dist = Path(c["paths"]["dist"]).expanduser()
     name = ds["name"]
     check_name_version(name, "0.0.0")
-    base = dist / name
-    version = ds.get("version")
-    if ds.get("bump"):
-        version = next_version(base, ds["bump"])
+    base = Path(c["paths"]["dist"]).expanduser() / name
+    version = next_version(base, ds["bump"]) if ds.get("bump") else ds.get("version")
     check_name_version(name, str(version))
-    version = str(version)
-
     source = instantiate_stage(c["source"])
     log.info("Scanning %s", source.path)
     inputs = source.scan()
@@ -137,67 +170,55 @@ def build(cfg: DictConfig | dict) -> dict:
         "config": output_config(c),
         "models": models,
     })
-    target = base / version
-    summary = {"path": str(target), "name": name, "version": version, "fingerprint": fingerprint}
+    return Plan(c, name, str(version), base, source, inputs, ner, models, fingerprint)
 
-    def check_existing():
-        if target.exists():
-            mf = target / "manifest.json"
-            old = json.loads(mf.read_text()).get("fingerprint") if mf.exists() else None
-            if old == fingerprint:
-                log.info("Release %s %s is up to date (fingerprint %s): nothing to do", name, version, fingerprint[:12])
-                return {**summary, "status": "unchanged"}
-            raise ReleaseExists(
-                f"{target} already exists with different content (fingerprint {str(old)[:12]} != {fingerprint[:12]}); "
-                f"releases are immutable: pick a new version (dataset.version=X.Y.Z) or dataset.bump=patch|minor|major")
-        return None
 
-    done = check_existing()
+def build(cfg: DictConfig | dict) -> dict:
+    """Build the release described by ``cfg``; returns a summary (path, fingerprint, counts)."""
+    t0 = time.monotonic()
+    p = plan(cfg)
+    done = p.existing()
     if done:
         return done
     try:
-        return _build_locked(c, base, target, name, version, fingerprint, summary, source, inputs, ner, models,
-                             check_existing, t0)
+        with build_lock(p.base, p.version):
+            done = p.existing()  # another build may have finished meanwhile
+            if done:
+                return done
+            counts = _build_locked(p)
     except OSError as e:
-        where = e.filename or base
-        raise BuilderError(f"cannot write to {where}: {e.strerror or e} "
+        raise BuilderError(f"cannot write to {e.filename or p.base}: {e.strerror or e} "
                            "(check free space and permissions of paths.dist, or set paths.dist=/writable/folder)") from e
+    log.info("Built %s in %.1fs", p.target, time.monotonic() - t0)
+    return p.summary(status="built", seconds=round(time.monotonic() - t0, 2), counts=counts)
 
 
-def _build_locked(c, base, target, name, version, fingerprint, summary, source, inputs, ner, models,
-                  check_existing, t0) -> dict:
-    with build_lock(base, version):
-        done = check_existing()  # another build may have finished meanwhile
-        if done:
-            return done
-        work = Path(c["paths"]["work_dir"]).expanduser() / fingerprint[:16]
-        result = _run(c, source, inputs, work, ner)
-        for stale in [*base.glob(f".staging-{version}-*"), *Path(c["paths"]["work_dir"]).expanduser().glob(".trash-*")]:
-            shutil.rmtree(stale, ignore_errors=True)  # left by a killed build (we hold the lock)
-        staging = base / f".staging-{version}-{os.getpid()}"
+def _build_locked(p: Plan) -> dict:
+    """Run the pipeline and put the release in place; the caller holds the version's lock."""
+    work_root = Path(p.c["paths"]["work_dir"]).expanduser()
+    work = work_root / p.fingerprint[:16]
+    result = _run(p.c, p.source, p.inputs, work, p.ner)
+    for stale in [*p.base.glob(f".staging-{p.version}-*"), *work_root.glob(".trash-*")]:
+        shutil.rmtree(stale, ignore_errors=True)  # left by a killed build (we hold the lock)
+    staging = p.base / f".staging-{p.version}-{os.getpid()}"
+    try:
+        _write_release(staging, p, result)
+        os.rename(staging, p.target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if not p.c["executor"].get("keep_work", False):
+        # rename first: a build killed while deleting must never resume from half a work folder
+        trash = work.with_name(f".trash-{work.name}-{os.getpid()}")
+        os.rename(work, trash)
+        shutil.rmtree(trash, ignore_errors=True)
         try:
-            _write_release(staging, c, name, version, fingerprint, inputs, result, models)
-            try:
-                os.rename(staging, target)
-            except OSError as e:
-                raise BuilderError(f"cannot move the release into place at {target}: {e}") from e
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        if not c["executor"].get("keep_work", False):
-            # rename first: a build killed while deleting must never resume from half a work folder
-            trash = work.with_name(f".trash-{work.name}-{os.getpid()}")
-            os.rename(work, trash)
-            shutil.rmtree(trash, ignore_errors=True)
-            try:
-                work.parent.rmdir()  # the work root, when no other build uses it
-            except OSError:
-                pass
-        _update_latest(base, version)
-        _update_changelog(base, target)
-    summary.update(status="built", seconds=round(time.monotonic() - t0, 2), counts=result["counts"])
-    log.info("Built %s in %.1fs", target, time.monotonic() - t0)
-    return summary
+            work_root.rmdir()  # the work root, when no other build uses it
+        except OSError:
+            pass
+    _update_latest(p.base, p.version)
+    _update_changelog(p.base, p.target)
+    return result["counts"]
 
 
 def _run(c: dict, source, inputs, work: Path, ner) -> dict:
@@ -248,7 +269,8 @@ def _concat(paths: list[Path], schema: pa.Schema) -> pa.Table:
     return pa.concat_tables([t.cast(schema) for t in tabs]) if tabs else schema.empty_table()
 
 
-def _write_release(root: Path, c: dict, name: str, version: str, fingerprint: str, inputs, result, models) -> None:
+def _write_release(root: Path, p: Plan, result: dict) -> None:
+    c, name, version, fingerprint, inputs, models = p.c, p.name, p.version, p.fingerprint, p.inputs, p.models
     from builder.release import card as card_mod
     from builder.release.charts import render_charts
     from builder.release.diff import diff_releases, to_markdown
