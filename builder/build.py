@@ -164,6 +164,9 @@ def plan(cfg: DictConfig | dict) -> Plan:
                            "(check source.path and the source type: source=text|html|jsonl|parquet)")
     ner = instantiate_stage(c.get("ner"))  # validates model availability before any work
     models = {"ner": ner.identity} if ner is not None else {}
+    lang = instantiate_stage(c.get("lang"))
+    if lang is not None and getattr(lang, "identity", None):
+        models["lang"] = lang.identity
     fingerprint = json_digest({
         "builder": __version__,
         "inputs": [(f.rel, f.sha256) for f in inputs],
@@ -299,7 +302,8 @@ def _write_release(root: Path, p: Plan, result: dict) -> None:
     (root / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(c)), encoding="utf-8")
 
     stages = [pipe.stages[n].describe() if pipe.stages.get(n) else None
-              for n in ("extract", "normalize", "segment", "filter", "boilerplate", "dedup", "split", "ner", "stance")]
+              for n in ("extract", "normalize", "segment", "lang", "filter", "boilerplate", "dedup", "split", "ner",
+                        "stance")]
     labelers = {}
     if ner is not None:
         labelers["ner"] = ner.labeler

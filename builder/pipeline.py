@@ -36,7 +36,7 @@ from builder.sources.base import REJECT_SCHEMA, Shard, Source
 from builder.stages.base import Stage, set_column
 from builder.stages.segment import REMOVED_TYPE
 
-PHASE1_STAGES = ("extract", "normalize", "segment", "filter", "boilerplate", "dedup")
+PHASE1_STAGES = ("extract", "normalize", "segment", "lang", "filter", "boilerplate", "dedup")
 PHASE2_STAGES = ("ner", "stance")
 
 AUDIT_REMOVED_SCHEMA = pa.schema(
@@ -119,7 +119,7 @@ class Pipeline:
                 rejects = pa.concat_tables([
                     rejects,
                     pa.Table.from_pylist(
-                        [{"source": s, "stage": "filter", "reason": r, "detail": "", "id": i}
+                        [{"source": s, "stage": "lang" if r == "language" else "filter", "reason": r, "detail": "", "id": i}
                          for s, r, i in zip(rej.column("source").to_pylist(), reasons, rej.column("id").to_pylist())],
                         schema=REJECT_SCHEMA,
                     ),
@@ -190,7 +190,7 @@ class Pipeline:
 
 
 def _finish_phase1(t: pa.Table) -> pa.Table:
-    keep = [c for c in t.column_names if c not in ("raw", "text_raw", "norm", "reject_reason")]
+    keep = [c for c in t.column_names if c not in ("raw", "text_raw", "norm", "reject_reason", "page_teasers")]
     return t.select(keep)
 
 
@@ -306,7 +306,8 @@ def explode(t: pa.Table, with_ner: bool, with_stance: bool, default_lang: str = 
     for r in rows:
         aid, split = r["id"], r["split"]
         arts.append({"id": aid, "source": r["source"], "title": r.get("title"), "text": r["text"],
-                     "lang": r.get("lang") or default_lang, "n_words": len(_WORD_RE.findall(r["text"])),
+                     # detected language when the lang stage ran (None: undetermined), else the declared one
+                     "lang": r["lang"] if "lang" in r else default_lang, "n_words": len(_WORD_RE.findall(r["text"])),
                      "cluster_id": r["cluster_id"], "url": r.get("url"), "date": r.get("date"),
                      "encoding": r.get("encoding"), "split": split})
         for tz in r.get("teasers") or []:
