@@ -164,9 +164,10 @@ def plan(cfg: DictConfig | dict) -> Plan:
                            "(check source.path and the source type: source=text|html|jsonl|parquet)")
     ner = instantiate_stage(c.get("ner"))  # validates model availability before any work
     models = {"ner": ner.identity} if ner is not None else {}
-    lang = instantiate_stage(c.get("lang"))
-    if lang is not None and getattr(lang, "identity", None):
-        models["lang"] = lang.identity
+    for group in ("lang", "stance"):  # other labelers: a changed model file changes the fingerprint
+        stage = instantiate_stage(c.get(group))
+        if stage is not None and getattr(stage, "identity", None):
+            models[group] = stage.identity
     fingerprint = json_digest({
         "builder": __version__,
         "inputs": [(f.rel, f.sha256) for f in inputs],
@@ -200,7 +201,7 @@ def _build_locked(p: Plan) -> dict:
     """Run the pipeline and put the release in place; the caller holds the version's lock."""
     work_root = Path(p.c["paths"]["work_dir"]).expanduser()
     work = work_root / p.fingerprint[:16]
-    result = _run(p.c, p.source, p.inputs, work, p.ner)
+    result = _run(p.c, p.source, p.inputs, work, p.models)
     for stale in [*p.base.glob(f".staging-{p.version}-*"), *work_root.glob(".trash-*")]:
         shutil.rmtree(stale, ignore_errors=True)  # left by a killed build (we hold the lock)
     staging = p.base / f".staging-{p.version}-{os.getpid()}"
@@ -224,7 +225,7 @@ def _build_locked(p: Plan) -> dict:
     return result["counts"]
 
 
-def _run(c: dict, source, inputs, work: Path, ner) -> dict:
+def _run(c: dict, source, inputs, work: Path, models: dict) -> dict:
     from builder.executors.base import work_phase1, work_phase2
 
     executor = instantiate_stage(c["executor"])
@@ -242,7 +243,7 @@ def _run(c: dict, source, inputs, work: Path, ner) -> dict:
             (bdir / "barrier.json").write_text(json.dumps(bstats, sort_keys=True))
         bstats = json.loads((bdir / "barrier.json").read_text())
         log.info("Barrier: %d articles, %d near-duplicate clusters, splits %s", bstats["articles"], bstats["clusters"], bstats["splits"])
-        p2key = digest(bkey, json_digest({k: c.get(k) for k in ("ner", "stance")}), json_digest(ner.identity if ner else {}), n=16)
+        p2key = digest(bkey, json_digest({k: c.get(k) for k in ("ner", "stance")}), json_digest(models), n=16)
         p2_dirs = [work / "p2" / f"{d.name[:5]}-{p2key}" for d in p1_dirs]
         tasks = [(str(d / "docs.parquet"), str(bdir / f"keys-{i:05d}.parquet"), str(bdir), str(o))
                  for i, (d, o) in enumerate(zip(p1_dirs, p2_dirs))]

