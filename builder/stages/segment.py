@@ -1,38 +1,66 @@
-"""Split a scraped text into article body, boilerplate and headline teasers.
+"""Split a scraped text into article body, boilerplate and headline teasers (``segment.rules.v2``).
 
 Every line of the normalised text gets exactly one label:
 
 * ``body``: kept, joined by ``"\\n"`` into the ``text`` column;
 * a teaser part (``teaser_headline``, ``teaser_blurb``, ``teaser_section``,
-  ``related_marker``): turned into rows of the ``teasers`` column;
-* a removal reason (``blank``, ``separator``, ``boilerplate``, ``title``,
-  ``outside_body``): recorded with its character offsets in ``removed``.
+  ``teaser_meta``, ``related_marker``): turned into rows of the ``teasers``
+  column;
+* a removal reason (``blank``, ``separator``, ``boilerplate``, ``caption``,
+  ``byline``, ``dateline``, ``comments``, ``title``, ``outside_body``):
+  recorded with its character offsets in ``removed``.
 
 Teaser lines are recorded in ``removed`` too (with their teaser reason), so
 ``body lines + removed lines`` is every line of the input, which the audit and
 the tests check.
 
-How the body is found (general evidence, no site's phrases):
+How it works (general evidence only, no site's phrases; the vocabulary is in
+:mod:`builder.stages.segment_patterns`):
 
-1. Each line gets features: word count, final punctuation, stop-word density,
-   generic boilerplate phrases (follow us, subscribe, share, cookies, ...),
-   "Read more / Related / Also read / More from ..." markers in many spellings,
-   separators, truncated blurbs ending in an ellipsis and a section label.
-2. Teaser structures are found first: a marker followed by a list of short
-   headline lines; headline + blurb blocks (blurb truncated with an ellipsis,
-   optionally a section label); inline ``Read more: <headline>`` lines.
-3. The body is the contiguous run of lines with the highest sum of a per-line
-   score (prose counts its words, everything else costs), the maximum
-   subarray approach of Finn et al., "Fact or fiction: content classification
-   for digital libraries" (2001, the "BTE" extractor), applied to lines.
-4. Lines before the body are boilerplate (the last headline-like line there
-   becomes the title when the document has none); teaser blocks after it are
-   parsed into teasers; the rest after it is boilerplate.
+1. **Language.** The document's stop-word list is the one (spaCy's lists, of
+   ``language`` and ``detect_languages``) that covers most of its words, so a
+   German or Indonesian page has prose too.
+2. **Line features.** Word count, final punctuation, stop-word density,
+   bullets and numbering, title case; generic boilerplate phrases (follow us,
+   subscribe to our newsletter, cookies, copyright, UI words, breadcrumbs);
+   photo captions and credits (a short credit line makes the line above it a
+   caption); bylines; date/time-only lines; comment-section headers and
+   end-of-article sections (sources, tags, about the author); table rows;
+   "Read more / Related / Also read / More from ..." markers in many
+   spellings and a few languages; blurbs truncated with an ellipsis.
+3. **Teasers first.** A marker followed by a list of items: a headline with
+   an optional blurb, section label (before or after it), date and byline
+   lines; the list ends where the items stop fitting (a second paragraph: the
+   article resumes after a box). Inline ``READ MORE: <headline>`` lines.
+   Headline + truncated-blurb blocks and headline + date blocks that repeat.
+4. **Body search.** The contiguous run of lines with the highest sum of a
+   per-line score (prose counts its words, menus, boilerplate and teasers
+   cost, short lines among content cost little, a list after "...:" is
+   content), the maximum subarray approach of Finn et al., "Fact or fiction:
+   content classification for digital libraries" (2001, the "BTE"
+   extractor), applied to lines. Comment headers and end sections are walls
+   the run does not cross. Runs of prose next to it, separated only by a
+   related box, captions or a few short lines, join it (an article
+   interrupted by a box or a gallery). Its first line is a paragraph; a short
+   closing sentence after its last paragraph belongs to it.
+5. **Labels.** Inside the body, captions, bylines, datelines and boilerplate
+   are removed. Before it, the headline right above the byline is the title
+   (also when a "Trending" list above it took it for an item). After it,
+   headline + blurb blocks and labelled headline lists that no marker
+   announced are teasers; teasers found inside a comment section are
+   comments.
+
+HTML documents (``format == "html"``, ``trust_extracted``) arrive as the
+extract stage's article text: their lines are kept and only lines with a
+removal reason or a teaser label are taken out. Teasers the extract stage
+found in the page (a ``page_teasers`` column, when the table has one) come
+first, then those found in the text, merged by normalised headline.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -40,6 +68,47 @@ import pyarrow as pa
 
 from builder.errors import BuilderError
 from builder.stages.base import Stage, set_column
+from builder.stages.segment_patterns import (
+    AMPM_RE,
+    AUTHOR_TAIL_RE,
+    BOILERPLATE_RULES,
+    BULLET_RE,
+    BYLINE_PART_RE,
+    BYLINE_RE,
+    CAPTION_CASE_SENSITIVE,
+    CAPTION_RULES,
+    COMMENTS_RE,
+    COUNT_TAIL_RE,
+    CREDIT_START_RE,
+    DATED_RE,
+    DATE_ANCHOR_RE,
+    DATE_CORE_RE,
+    DATE_NAMES,
+    DASH_TAIL_RE,
+    DATE_WORDS,
+    DEFAULT_DETECT_LANGUAGES,
+    DIGIT_RE,
+    ELLIPSIS_RE,
+    END_RE,
+    FULL_STOP_RE,
+    INLINE_RELATED_RE,
+    LABELLED_RE,
+    LEAD_TIME_RE,
+    MARKER_RE,
+    POSTED_IN_RE,
+    MEDIA_PREFIX_RE,
+    Rules,
+    SENTENCE_SPLIT_RE,
+    SENT_END_RE,
+    SEPARATOR_RE,
+    STRONG_BOILERPLATE_RULES,
+    TABLE_ROW_RE,
+    TAG_RE,
+    TRUNCATED_RE,
+    WORD_RE,
+    stop_words,
+    union,
+)
 
 TEASER_TYPE = pa.struct(
     [
@@ -60,79 +129,27 @@ REMOVED_TYPE = pa.struct(
     ]
 )
 
-WORD_RE = re.compile(r"\w+", re.UNICODE)
-# A sentence ends with . ! ? (or an ellipsis) possibly followed by quotes/brackets.
-SENT_END_RE = re.compile(r"[.!?:;…]['\"”’»)\]]*\s*$")
-ELLIPSIS_RE = re.compile(r"(?:\.\s?\.\s?\.|…)")
-SEPARATOR_RE = re.compile(r"^[\W_]+$", re.UNICODE)
-# "... Section Name -" at the end of a truncated blurb.
-TRUNCATED_RE = re.compile(
-    r"^(?P<blurb>.*?\w.*?)\s*(?:\.\s?\.\s?\.|…)\s*(?P<section>[^\W\d_][\w&'’,/ ]{0,40}?)?\s*[-–—|•·]?\s*$",
-    re.UNICODE,
-)
-
-#: "Read more" style markers, alone on a line (optionally followed by a colon or dash).
-MARKER_WORDS = (
-    r"read (?:more|also|next|this)|also read|see also|related(?: (?:articles?|stories|news|posts?|"
-    r"content|coverage|reading|topics|links|videos?))?|more (?:from|on|in|about|stories|news|"
-    r"headlines|coverage|articles|reading|like this)(?: [\w'’ .&-]{0,40})?|recommended(?: for you| stories| reading)?|"
-    r"you (?:may|might) (?:also )?(?:like|be interested in|enjoy)|don'?t miss|must read|"
-    r"top stories|latest (?:news|stories|headlines|articles)|trending(?: now| stories)?|most (?:read|popular|viewed|shared)|"
-    r"popular (?:now|stories|articles)|what to read next|further reading|other stories|in other news|"
-    r"editor'?s picks?|more stories|also on [\w .'’-]{1,30}|keep reading|suggested(?: reading| articles)?"
-)
-MARKER_RE = re.compile(rf"^\W*(?:{MARKER_WORDS})\s*[:\-–—»>|.]*\s*$", re.IGNORECASE)
-# "Read more: Some headline" on one line.
-INLINE_RELATED_RE = re.compile(
-    r"^\W*(?:read (?:more|also|next)|also read|see also|related|more|recommended|don'?t miss|must read)"
-    r"\s*[:\-–—|»>]+\s*(?P<headline>\S.{8,})$",
-    re.IGNORECASE,
-)
-
-#: Generic web boilerplate: phrases no article paragraph needs, any site.
-BOILERPLATE_PATTERNS = (
-    r"\bfollow (?:us|our|me|them)\b",
-    r"\bfor the latest (?:news|headlines|updates|stories)\b",
-    r"\b(?:subscribe|sign up|signup|register|log ?in|sign in)\b.{0,40}\b(?:to|for|now|here|today|newsletter|free)\b",
-    r"\bnewsletters?\b",
-    r"\b(?:click|tap) here\b",
-    r"\bshare (?:this|on|via|the story|article)\b",
-    r"^(?:share|tweet|email|print|comments?|save|copy link|like|reply)\b.{0,25}$",
-    r"\ball rights reserved\b",
-    r"^(?:©|\(c\)|copyright\b)",
-    r"\b(?:download|get|install) (?:our|the) (?:free )?app\b",
-    r"\b(?:via|on|in) (?:the|our) app\b",
-    r"\bcookies?\b.{0,60}\b(?:use|accept|policy|settings|consent)\b",
-    r"^(?:advertisement|advertising|sponsored(?: content)?|promoted(?: content)?|ad|paid content)\W*$",
-    r"\b(?:terms (?:of|and) (?:use|service|conditions)|privacy (?:policy|notice|settings))\b",
-    r"\bjoin (?:us|our)\b.{0,30}\b(?:on|channel|community|telegram|whatsapp)\b",
-    r"\b(?:google news|whatsapp|telegram) (?:channel|group)\b",
-    r"\b(?:all|any) (?:views|opinions) expressed\b",
-    r"\bthis (?:article|story) (?:was|has been|is) (?:originally |first )?(?:published|updated|produced|generated)\b",
-    r"\b(?:updated|published|posted|last modified)\s*(?:on|at)?\s*:?\s*\d{1,4}[\s/.-]",
-    r"\b(?:skip to (?:main )?content|back to top|jump to|toggle navigation|main menu)\b",
-    r"\b(?:enable javascript|your browser)\b",
-    r"\b(?:reporting by|editing by|writing by|compiled by)\b",
-    r"\b(?:contact us|about us|careers|advertise with us|site ?map)\b",
-    r"\b(?:photo|image|picture|video)(?: credit)?\s*:",
-    r"^(?:getty images|afp|reuters|ap photo|file photo)\b.{0,60}$",
-    r"^\d+\s*(?:comments?|shares?|views?|min(?:ute)?s? read)\b",
-    r"^(?:facebook|twitter|x|linkedin|whatsapp|telegram|pinterest|reddit|instagram|youtube|email|e-mail|print)"
-    r"(?:\W+(?:facebook|twitter|x|linkedin|whatsapp|telegram|pinterest|reddit|instagram|youtube|email|e-mail|print))*\W*$",
-)
-
-
-@dataclass
+@dataclass(eq=False)
 class _Line:
     index: int
     start: int
     end: int
     text: str
+    t: str = ""  # stripped
+    core: str = ""  # without bullet / numbering
+    words: list = field(default_factory=list)
+    low: list = field(default_factory=list)  # the words in lower case
     n_words: int = 0
-    prose: bool = False
-    kind: str = ""  # blank | separator | marker | inline_related | boilerplate | truncated | prose | short
-    label: str = ""  # final label: body or a removal/teaser reason
+    bullet: str = ""
     stop_ratio: float = 0.0
+    ends_sentence: bool = False
+    title_case: bool = False
+    kind: str = ""  # blank separator marker inline_related comments boilerplate caption byline dateline truncated prose short
+    label: str = ""  # final label: body or a removal/teaser reason
+    inline: str = ""  # the headline of an inline "Read more: ..." line
+    section: str = ""  # a teaser headline's section label found by the list parser
+    group: int = -1  # the marker line of the list a teaser headline belongs to
+    dated: bool = False  # a teaser part found as a headline + date block (comment lists look the same)
 
 
 @dataclass
@@ -140,26 +157,40 @@ class BoilerplateSegmenter(Stage):
     """Label every line as body, boilerplate or teaser, and build the teasers.
 
     Args:
-        language: language whose stop words measure prose (spaCy language code).
+        language: the default language (spaCy code) whose stop words measure prose.
+        detect_languages: other languages whose stop-word lists are tried on each
+            document; the list that covers most of its words is used (empty:
+            always ``language``).
         min_prose_words: a line needs at least this many words to count as prose.
         min_stopword_ratio: ... and at least this share of stop words.
         min_headline_words: teaser headlines have at least this many words
-            (shorter lines in a list are menu items).
+            (shorter lines in a list are menu items or labels).
         max_headline_words: and at most this many.
-        extra_boilerplate: regular expressions (case-insensitive) of a house
-            style's boilerplate lines, added to the generic ones.
-        extra_markers: regular expressions of a house style's "read more"
-            markers, added to the generic ones.
-        short_line_cost: score of a non-prose line in the body search (negative).
-        boilerplate_cost: score of a boilerplate line in the body search.
+        extra_boilerplate: regular expressions (case-insensitive, searched in
+            each line of at most 40 words) of a house style's boilerplate
+            lines, added to the generic ones.
+        extra_markers: regular expressions (case-insensitive, matched at the
+            start of a line) of a house style's "read more" markers that start
+            a list of teaser headlines, added to the generic ones.
+        short_line_cost: score of a menu-like short line in the body search (subtracted).
+        boilerplate_cost: score of a boilerplate line in the body search (subtracted).
+        min_region_words: a separate run of prose joins the body only with at
+            least this many words of prose.
+        link_run: this many headline-like lines in a row (five words or more,
+            no final full stop) are a list of links and cost in the body search.
+        trust_extracted: for HTML documents (``format == "html"``) the text is
+            the extract stage's article: keep its lines and only remove those
+            with a reason (boilerplate, captions, bylines, teasers, what follows
+            a comment header) instead of searching for the body again.
     """
 
     name: ClassVar[str] = "segment"
-    version: ClassVar[str] = "segment.rules.v1"
+    version: ClassVar[str] = "segment.rules.v2"
     requires: ClassVar[tuple[str, ...]] = ("norm", "title")
     assigns: ClassVar[tuple[str, ...]] = ("text", "title", "teasers", "removed")
 
     language: str = "en"
+    detect_languages: list[str] = field(default_factory=lambda: list(DEFAULT_DETECT_LANGUAGES))
     min_prose_words: int = 6
     min_stopword_ratio: float = 0.15
     min_headline_words: int = 3
@@ -168,26 +199,42 @@ class BoilerplateSegmenter(Stage):
     extra_markers: list[str] = field(default_factory=list)
     short_line_cost: float = 4.0
     boilerplate_cost: float = 12.0
+    min_region_words: int = 40
+    link_run: int = 3
+    trust_extracted: bool = True
 
     def __post_init__(self):
-        import spacy.util
-
+        self._stops: dict[str, frozenset[str]] = {}
+        for code in [self.language, *[c for c in self.detect_languages if c != self.language]]:
+            try:
+                self._stops[code] = stop_words(code)
+            except Exception as e:  # unknown language code
+                raise BuilderError(f"segment: {code!r} is not a spaCy language code with stop words: {e}") from e
         try:
-            self._stop = frozenset(spacy.util.get_lang_class(self.language).Defaults.stop_words)
-        except Exception as e:  # unknown language code
-            raise BuilderError(f"segment.language={self.language!r} is not a spaCy language code: {e}") from e
-        try:
-            self._boiler = [re.compile(p, re.IGNORECASE) for p in (*BOILERPLATE_PATTERNS, *self.extra_boilerplate)]
-            self._markers = [MARKER_RE] + [re.compile(p, re.IGNORECASE) for p in self.extra_markers]
+            for p in (*self.extra_boilerplate, *self.extra_markers):
+                re.compile(p)
+            self._boiler = Rules(BOILERPLATE_RULES, extra=self.extra_boilerplate)
+            self._markers = [MARKER_RE] + ([union(self.extra_markers)] if self.extra_markers else [])
         except re.error as e:
             raise BuilderError(f"invalid regular expression in segment.extra_boilerplate/extra_markers: {e}") from e
+        self._strong = Rules(STRONG_BOILERPLATE_RULES)
+        self._captions = Rules(CAPTION_RULES, extra_compiled=CAPTION_CASE_SENSITIVE)
+        # stop words of every language: word → indices of the languages that list it
+        self._codes = list(self._stops)
+        self._lang_of: dict[str, tuple[int, ...]] = {}
+        for i, code in enumerate(self._codes):
+            for w in self._stops[code]:
+                self._lang_of[w] = (*self._lang_of.get(w, ()), i)
 
     # ------------------------------------------------------------------ API
     def __call__(self, table: pa.Table) -> pa.Table:
         self.check(table)
+        page = table.column("page_teasers").to_pylist() if "page_teasers" in table.column_names else None
+        fmt = table.column("format").to_pylist() if "format" in table.column_names else [None] * table.num_rows
         texts, titles, teasers, removed = [], [], [], []
-        for norm, title in zip(table.column("norm").to_pylist(), table.column("title").to_pylist()):
-            r = self.segment(norm or "", title)
+        for i, (norm, title) in enumerate(zip(table.column("norm").to_pylist(), table.column("title").to_pylist())):
+            r = self.segment(norm or "", title, page_teasers=page[i] if page is not None else None,
+                             extracted=self.trust_extracted and fmt[i] == "html")
             texts.append(r["text"])
             titles.append(r["title"])
             teasers.append(r["teasers"])
@@ -198,25 +245,45 @@ class BoilerplateSegmenter(Stage):
         table = set_column(table, "removed", removed, pa.list_(REMOVED_TYPE))
         return table
 
-    def segment(self, text: str, title: str | None = None) -> dict:
-        """Segment one document. Returns text, title, teasers and removed lines."""
+    def segment(self, text: str, title: str | None = None, page_teasers: list[dict] | None = None,
+                extracted: bool = False) -> dict:
+        """Segment one document. Returns text, title, teasers and removed lines.
+
+        Args:
+            text: the normalised document, one paragraph (or block) per line.
+            title: the document's title when the source or the extract stage knows it.
+            page_teasers: teasers the extract stage found in the page (headline,
+                blurb, section, kind); they come first in the result.
+            extracted: the text is an extractor's article text (already cut out of
+                its page): keep its lines, remove only those with a reason.
+        """
         lines = self._features(text)
-        self._find_teaser_structures(lines)
-        s, e = self._body_span(lines)
+        self._find_teasers(lines)
+        regions = self._extracted_region(lines) if extracted else self._body_regions(lines)
+        in_body = set()
+        for s, e in regions:
+            in_body.update(range(s, e + 1))
         for ln in lines:
             if ln.label:
                 continue
-            if ln.kind in ("blank", "separator", "boilerplate"):
+            if ln.kind in ("blank", "separator", "boilerplate", "caption", "byline", "dateline", "comments"):
                 ln.label = ln.kind
-            elif s <= ln.index <= e:
+            elif ln.kind == "end":
+                ln.label = "boilerplate"
+            elif ln.index in in_body:
                 ln.label = "body"
             else:
                 ln.label = "outside_body"
-        self._tail_teasers(lines, e)
+        first = min((s for s, _ in regions), default=-1)
+        last = max((e for _, e in regions), default=-2)
+        self._comment_zone(lines, last)
+        if first >= 0:
+            self._release_title(lines, first)
+        self._tail_teasers(lines, last)
         if title is None:
-            title = self._title(lines, s)
+            title = self._title(lines, first)
         body = [ln.text for ln in lines if ln.label == "body"]
-        teasers = self._collect_teasers(lines)
+        teasers = merge_teasers(page_teasers or [], self._collect_teasers(lines))
         removed = [
             {"line": ln.index, "start": ln.start, "end": ln.end, "reason": ln.label, "text": ln.text}
             for ln in lines
@@ -227,183 +294,616 @@ class BoilerplateSegmenter(Stage):
     # ------------------------------------------------------------- features
     def _features(self, text: str) -> list[_Line]:
         out, pos = [], 0
+        counts: Counter = Counter()
         for i, raw in enumerate(text.split("\n")):
             ln = _Line(index=i, start=pos, end=pos + len(raw), text=raw)
             pos += len(raw) + 1
-            t = raw.strip()
-            words = WORD_RE.findall(t)
-            ln.n_words = len(words)
-            if words:
-                ln.stop_ratio = sum(w.lower() in self._stop for w in words) / len(words)
-            if not t:
-                ln.kind = "blank"
-            elif SEPARATOR_RE.match(t):
-                ln.kind = "separator"
-            elif any(m.match(t) for m in self._markers):
-                ln.kind = "marker"
-            elif INLINE_RELATED_RE.match(t) and ln.n_words <= self.max_headline_words + 3:
-                ln.kind = "inline_related"
-            elif ln.n_words <= 40 and any(b.search(t) for b in self._boiler):
-                ln.kind = "boilerplate"
-            elif self._is_truncated(t):
-                ln.kind = "truncated"
-            elif (
-                ln.n_words >= self.min_prose_words
-                and ln.stop_ratio >= self.min_stopword_ratio
-                and (SENT_END_RE.search(t) or ln.n_words >= 3 * self.min_prose_words)
-            ):
-                ln.kind = "prose"
-                ln.prose = True
+            ln.t = raw.strip()
+            m = BULLET_RE.match(ln.t)
+            if m and m.end() < len(ln.t):
+                ln.bullet, ln.core = m.group(0).strip(), ln.t[m.end():].strip()
             else:
-                ln.kind = "short"
+                ln.core = ln.t
+            ln.words = WORD_RE.findall(ln.t)
+            ln.n_words = len(ln.words)
+            ln.low = [w.lower() for w in ln.words]
+            counts.update(ln.low)
             out.append(ln)
+        stop = self._stop_set(counts)
+        for ln in out:
+            self._classify(ln, stop)
+        # a short credit line ("(Image: ...)", "Jane Doe | Getty Images") makes the line above it a caption
+        prev = None
+        for ln in out:
+            if ln.kind == "blank":
+                continue
+            if (ln.kind == "caption" and (ln.n_words <= 6 or ln.n_words <= 12 and CREDIT_START_RE.match(ln.t))
+                    and prev is not None and prev.kind in ("prose", "short")
+                    and prev.n_words <= 60 and len(SENTENCE_SPLIT_RE.findall(prev.t)) <= 1):
+                prev.kind = "caption"
+            prev = ln
         return out
+
+    def _stop_set(self, counts: dict[str, int]) -> frozenset[str]:
+        """The stop words of the language whose list covers most of the document's words."""
+        cover = [0] * len(self._codes)
+        lang_of = self._lang_of
+        for w, c in counts.items():
+            for i in lang_of.get(w, ()):
+                cover[i] += c
+        best = max(range(len(cover)), key=lambda i: (cover[i], -i))  # the default language (index 0) wins ties
+        return self._stops[self._codes[best]]
+
+    def _classify(self, ln: _Line, stop: frozenset[str]) -> None:
+        t, words = ln.t, ln.words
+        low = set(ln.low)
+        if words:
+            ln.stop_ratio = len([w for w in ln.low if w in stop]) / len(words)
+            core = words if ln.core is t else WORD_RE.findall(ln.core)
+            caps = [w for w in core if len(w) > 3 and not w.isdigit() and w.lower() not in stop]
+            ln.title_case = len(caps) >= 2 and sum(w[0].isupper() for w in caps) >= 0.8 * len(caps)
+        ln.ends_sentence = bool(SENT_END_RE.search(t))
+        if not t:
+            ln.kind = "blank"
+        elif SEPARATOR_RE.match(t):
+            ln.kind = "separator"
+        elif ln.n_words <= 12 and any(m.match(t) for m in self._markers):
+            ln.kind = "marker"
+        elif ln.n_words <= self.max_headline_words + 4 and _INLINE_CHARS.search(t) and _inline_headline(t):
+            ln.kind = "inline_related"
+        elif COMMENTS_RE.match(t):
+            ln.kind = "comments"
+        elif ln.n_words <= 8 and END_RE.match(t):
+            ln.kind = "end"
+        elif (ln.n_words <= 40 and self._boiler.search(t, low)) or self._strong.search(t, low):
+            ln.kind = "boilerplate"
+        elif ln.n_words <= 60 and self._captions.search(t, low):
+            ln.kind = "caption"
+        elif self._is_date_line(ln):
+            ln.kind = "dateline"
+        elif (ln.n_words <= 20 and BYLINE_RE.match(t) or ln.n_words <= 12 and BYLINE_PART_RE.search(t)) \
+                and not FULL_STOP_RE.search(AMPM_RE.sub("", t)):
+            ln.kind = "byline"
+        elif self._is_truncated(t):
+            ln.kind = "truncated"
+        elif (
+            ln.n_words >= self.min_prose_words
+            and ln.stop_ratio >= self.min_stopword_ratio
+            and (ln.ends_sentence or ln.n_words >= 3 * self.min_prose_words)
+        ):
+            ln.kind = "prose"
+        elif TABLE_ROW_RE.match(t) or (ln.n_words >= 5 and max(4, 0.4 * ln.n_words) <= sum(w.isdigit() for w in words) < ln.n_words):
+            ln.kind = "table"  # "| 1 | Jane Doe | 5040 |" or "1 Jane Doe 5040 5 1 17 27"
+        else:
+            ln.kind = "short"
+
+    @staticmethod
+    def _is_date_line(ln: _Line) -> bool:
+        """A line that holds only a date or a time ("Nov 18, 2019 at 9:24 pm ET", "2 hours ago", "5 min read"),
+        possibly with a short label after a separator ("Sport | 4h ago"), or a post's "Posted in <section>"."""
+        if ln.n_words == 0 or ln.n_words > 20:
+            return False
+        if ln.n_words <= 8 and POSTED_IN_RE.match(ln.t):
+            return True
+        if not DIGIT_RE.search(ln.t) and DATE_NAMES.isdisjoint(ln.low):
+            return False  # a quick test before the regular expression
+        if not DATE_ANCHOR_RE.search(ln.t):
+            return False
+        if DATED_RE.match(ln.t):
+            return True
+        if ln.n_words > 14:
+            return False
+        parts = [p for p in re.split(r"\s[|•·]\s|\s[-–—]\s", ln.t) if WORD_RE.search(p)]
+        dated = [p for p in parts if DATE_ANCHOR_RE.search(p) and _only_date_words(WORD_RE.findall(p))]
+        return bool(dated) and all(p in dated or len(WORD_RE.findall(p)) <= 3 for p in parts)
 
     def _is_truncated(self, t: str) -> bool:
         """A blurb cut off with an ellipsis, possibly followed by a section label."""
-        m = ELLIPSIS_RE.search(t)
-        if not m:
+        m = None
+        for m in ELLIPSIS_RE.finditer(t):  # noqa: B007 - the last ellipsis
+            continue
+        if not m or len(WORD_RE.findall(t[: m.start()])) < 4:
             return False
         tail = t[m.end():].strip()
         # ellipsis at the very end, or followed by a short label (≤ 4 words) without sentence punctuation
         return not tail or (len(WORD_RE.findall(tail)) <= 4 and not re.search(r"[.!?]", tail))
 
     def _headline_like(self, ln: _Line) -> bool:
-        t = ln.text.strip()
-        return (
-            ln.kind in ("short", "prose")
-            and self.min_headline_words <= ln.n_words <= self.max_headline_words
-            and not t.endswith((".", ",", ";"))
-            or (ln.kind == "short" and self.min_headline_words <= ln.n_words <= self.max_headline_words
-                and t.endswith("?"))
-        )
+        """A line that can be a teaser headline: a few words, not a sentence ending in a full stop."""
+        if ln.kind not in ("short", "prose") or not self.min_headline_words <= ln.n_words <= self.max_headline_words:
+            return False
+        t = ln.core
+        if t.endswith((".", ",", ";", ":")) and not t.endswith("..."):
+            return False
+        m = re.match(r"^\W{0,2}([\w\"'“‘¡¿])(.?)", t)
+        # headlines start with a capital, a digit or a quote ("a review after a year" is a list item; "iPhone ..." is fine)
+        return bool(m) and not (m.group(1).islower() and not m.group(2).isupper())
 
     # ---------------------------------------------------- teaser structures
-    def _find_teaser_structures(self, lines: list[_Line]) -> None:
-        """Mark markers + headline lists, inline related lines, headline + truncated blurb pairs."""
+    def _find_teasers(self, lines: list[_Line]) -> None:
+        """Mark inline related lines, marker + headline lists, headline + truncated blurb and headline + date blocks."""
         n = len(lines)
         for ln in lines:
             if ln.kind == "inline_related":
                 ln.label = "teaser_headline"
-                ln.inline = INLINE_RELATED_RE.match(ln.text.strip()).group("headline").strip()  # type: ignore[attr-defined]
+                ln.inline = _inline_headline(ln.t)
         i = 0
         while i < n:
             ln = lines[i]
-            if ln.kind == "marker":
+            if ln.kind == "marker" and not ln.label:
                 ln.label = "related_marker"
-                j = i + 1
-                while j < n and lines[j].kind == "blank":
-                    j += 1
-                # the list: headline-like lines (blank lines and bullets between allowed)
-                k = j
-                while k < n:
-                    c = lines[k]
-                    if c.kind == "blank":
-                        k += 1
-                        continue
-                    if c.kind in ("short", "prose") and self._headline_like(c):
-                        # a headline followed by a truncated blurb belongs to the block parser
-                        if k + 1 < n and lines[k + 1].kind == "truncated":
-                            break
-                        c.label = "teaser_headline"
-                        k += 1
-                        continue
-                    break
-                i = k
+                i = self._marker_list(lines, i + 1)
                 continue
-            if ln.kind == "truncated" and i > 0:
-                # headline + truncated blurb: look back over blank lines for the headline
-                h = i - 1
-                while h >= 0 and lines[h].kind == "blank":
-                    h -= 1
-                if h >= 0 and not lines[h].label and self._headline_like(lines[h]):
-                    lines[h].label = "teaser_headline"
-                    ln.label = "teaser_blurb"
             i += 1
+        self._block_teasers(lines)
+
+    def _next(self, lines: list[_Line], j: int) -> int:
+        n = len(lines)
+        while j < n and lines[j].kind == "blank":
+            j += 1
+        return j
+
+    def _marker_list(self, lines: list[_Line], j: int) -> int:
+        """Label the list after a marker; returns the index after it.
+
+        An item is a headline with optional lines attached: one blurb (a
+        sentence, or a text cut with an ellipsis), section labels, date and
+        byline lines. A section label may also come before its headline (a
+        kicker). The list ends at the first line that fits none of these, at
+        a second blurb (the body resuming after a box), or at a headline with
+        a byline/date after a list of plain headlines (the page's own title
+        after a "Trending" strip).
+        """
+        n = len(lines)
+        items = with_blurb = with_meta = 0
+        k = self._next(lines, j)
+        last_item = None  # the last headline's line
+        has_blurb = False  # the last headline has its blurb
+        has_meta = False  # the last headline has a date or byline line
+        min_words = 99  # words of the shortest headline so far
+        with_section = 0  # headlines with a section label after them
+        kicker = ""  # a section label waiting for its headline
+        kicker_first = False  # the list puts labels before headlines
+        n_labels = 0  # section labels after the last headline
+        while k < n:
+            c = lines[k]
+            if c.label:
+                break
+            nxt = self._next(lines, k + 1)
+            if c.kind in ("dateline", "byline") or (c.kind == "short" and c.n_words <= 3 and re.search(r"\d", c.t)) or (
+                    c.kind == "caption" and c.n_words <= 4):
+                if items == 0 and c.kind == "byline":
+                    break
+                c.label = "teaser_meta"
+                with_meta += last_item is not None
+                has_meta = last_item is not None
+                k = nxt
+                continue
+            if self._is_section_label(c) and not c.bullet:
+                # a label: the kicker of the next headline (lists that put labels first, or after a blurb),
+                # else the section of the last headline (one label per headline)
+                next_is_headline = nxt < n and not lines[nxt].label and self._headline_like(lines[nxt])
+                if last_item is None or kicker_first or has_blurb:
+                    if not next_is_headline or kicker:
+                        break
+                    kicker_first = kicker_first or last_item is None
+                    kicker = c.t
+                elif not last_item.section and not n_labels and (
+                        with_section or not (nxt < n and lines[nxt].kind == "prose" and not lines[nxt].label)):
+                    # (a first label followed by a paragraph is a subheading of the article after the box)
+                    last_item.section = c.t
+                    with_section += 1
+                else:
+                    break
+                n_labels += 1
+                c.label = "teaser_section"
+                k = nxt
+                continue
+            blurb_like = (c.kind in ("prose", "truncated") or (c.kind == "short" and c.n_words >= 5 and FULL_STOP_RE.search(c.t)))
+            if blurb_like and (self._headline_like(c) or LABELLED_RE.match(c.t)):
+                blurb_like = False
+            # bulleted headlines, unbulleted blurbs (while the list has blurbs)
+            if (last_item is not None and last_item.bullet and not c.bullet and c.kind in ("short", "prose")
+                    and 4 <= c.n_words <= 40 and (with_blurb or items == 1)):
+                blurb_like = True
+            if last_item is not None and blurb_like:
+                # one blurb per headline, and only while the list is not plain headlines: else the body resumes
+                if has_blurb:
+                    break
+                if c.kind == "truncated" or (c.n_words <= 45 and (with_blurb or items == 1 or has_meta)):
+                    has_blurb = True
+                    c.label = "teaser_blurb"
+                    with_blurb += 1
+                    k = nxt
+                    continue
+                break
+            if c.kind == "truncated" and items == 0:
+                break
+            if self._headline_like(c):
+                # the body resuming after a short list: a long sentence-like line after plain headlines
+                if c.kind == "prose" and items >= 2 and not with_blurb and c.n_words > 20 and FULL_STOP_RE.search(c.t):
+                    break
+                # a subheading of the article after a box of longer headlines
+                if items >= 2 and c.n_words <= 3 and min_words >= 5:
+                    break
+                # the page's title (then its byline or date) after a list of plain headlines
+                if items >= 2 and not with_blurb and not with_meta and nxt < n and lines[nxt].kind in ("byline", "dateline"):
+                    break
+                c.label = "teaser_headline"
+                c.group = j - 1
+                c.section = kicker
+                min_words = min(min_words, c.n_words)
+                kicker = ""
+                n_labels = 0
+                items += 1
+                last_item, has_blurb, has_meta = c, False, False
+                k = nxt
+                continue
+            break
+        if kicker:  # a label with no headline after it
+            for b in lines[j:k]:
+                if b.label == "teaser_section" and b.t == kicker:
+                    b.label = ""
+        return k
+
+    def _is_section_label(self, ln: _Line) -> bool:
+        """A short label line: one to three words, no sentence punctuation (a section or a name)."""
+        return ln.kind == "short" and 1 <= ln.n_words < self.min_headline_words and not ln.ends_sentence
+
+    def _block_teasers(self, lines: list[_Line]) -> None:
+        """Headline + truncated blurb pairs; repeated headline + date blocks."""
+        n = len(lines)
+        pairs = []
+        for i, ln in enumerate(lines):
+            if ln.kind != "truncated" or ln.label:
+                continue
+            h = i - 1
+            while h >= 0 and lines[h].kind in ("blank", "dateline"):
+                h -= 1
+            if h >= 0 and not lines[h].label and self._headline_like(lines[h]):
+                pairs.append((lines[h], ln))
+        # one pair is enough after the body (checked later); pairs that repeat are teasers anywhere
+        for run in _runs(pairs, lines, gap_kinds=("blank", "separator", "dateline", "short")):
+            if len(run) >= 2:
+                for h, bl in run:
+                    h.label, bl.label = "teaser_headline", "teaser_blurb"
+        # headline followed by a date line (and maybe a blurb), at least twice in a row
+        cands, used = [], -1
+        for i, ln in enumerate(lines):
+            if i <= used or ln.label or not self._headline_like(ln) or ln.kind == "prose" and FULL_STOP_RE.search(ln.t):
+                continue
+            j = self._next(lines, i + 1)
+            if j < n and lines[j].kind in ("byline", "short") and lines[j].n_words <= 4 and not lines[j].label:
+                j2 = self._next(lines, j + 1)
+                if j2 < n and lines[j2].kind == "dateline" and not lines[j2].label:
+                    cands.append((ln, [lines[j], lines[j2]]))
+                    used = j2
+                    continue
+            if j < n and lines[j].kind == "dateline" and not lines[j].label:
+                cands.append((ln, [lines[j]]))
+                used = j
+        for run in _runs(cands, lines, gap_kinds=("blank", "separator", "short", "prose", "truncated", "dateline")):
+            if len(run) < 2:
+                continue
+            for h, metas in run:
+                h.label, h.dated = "teaser_headline", True
+                for m in metas:
+                    m.label, m.dated = "teaser_meta", True
+                j = self._next(lines, metas[-1].index + 1)
+                if j < n and not lines[j].label and lines[j].kind in ("prose", "truncated") and not self._headline_like(lines[j]):
+                    lines[j].label, lines[j].dated = "teaser_blurb", True
 
     # ---------------------------------------------------------- body search
     def _score(self, ln: _Line) -> float:
         if ln.label.startswith("teaser") or ln.label == "related_marker":
-            return -max(self.boilerplate_cost, 2.0 * ln.n_words)
-        if ln.kind == "blank":
+            return -2.0
+        k = ln.kind
+        if k == "blank":
             return 0.0
-        if ln.kind == "prose":
+        if k == "prose":
             return float(ln.n_words)
-        if ln.kind == "boilerplate":
+        if k == "boilerplate":
             return -self.boilerplate_cost
-        if ln.kind == "separator":
+        if k in ("caption", "byline", "dateline"):
+            return -3.0
+        if k == "separator":
             return -1.0
-        if ln.kind == "truncated":
+        if k == "truncated":
             return -float(ln.n_words)
-        return -self.short_line_cost
+        if k == "table":
+            return 0.0
+        # short lines: content-like ones (a sentence, a list item in sentence case) cost nothing,
+        # menu-like ones (bulleted, one or two words, title case) cost most
+        if ln.n_words <= 2 or (ln.bullet and (ln.title_case or ln.n_words <= 3)):
+            return -self.short_line_cost
+        if ln.n_words >= 4 and not ln.title_case:
+            return 0.0
+        if ln.title_case and ln.n_words <= 5:
+            return -3.0
+        return -2.0
 
-    def _body_span(self, lines: list[_Line]) -> tuple[int, int]:
-        """Maximum-sum contiguous run of line scores (Kadane). (-1, -2) when no prose."""
+    def _scores(self, lines: list[_Line]) -> list[float]:
+        """Line scores; a short unbulleted line among content (a subheading, a label in a recipe) costs little."""
+        scores = [self._score(ln) for ln in lines]
+        content = [i for i, ln in enumerate(lines) if ln.kind not in ("blank", "separator")]
+        # a run of three or more headline-like lines is a list of links, whatever their case
+        run: list[int] = []
+        in_run: set[int] = set()
+        for i in [*content, None]:
+            if i is not None and lines[i].kind == "short" and not lines[i].label and self._headline_like(lines[i]) and lines[i].n_words >= 5 \
+                    and not lines[i].ends_sentence:
+                run.append(i)
+                continue
+            if len(run) >= self.link_run:
+                in_run.update(run)
+                for j in run:
+                    scores[j] = min(scores[j], -2.0)
+            run = []
+        # a list introduced by a line ending with a colon is the article's ("The plan includes:")
+        intro, mark = False, None  # after "...:", and the list's bullet
+        for i in content:
+            ln = lines[i]
+            if ln.label:
+                intro = False
+            elif intro and ln.bullet and ln.kind in ("short", "prose") and mark in (None, ln.bullet):
+                scores[i] = max(scores[i], 0.0)
+                in_run.discard(i)
+                mark = ln.bullet
+                continue
+            intro, mark = ln.kind in ("short", "prose") and ln.t.endswith(":") and not ln.label, None
+        for pos, i in enumerate(content):
+            ln = lines[i]
+            if ln.kind != "short" or ln.label or ln.bullet or scores[i] >= -1.0 or i in in_run:
+                continue
+            near = content[max(0, pos - 2): pos] + content[pos + 1: pos + 3]
+            good = sum(1 for j in near if not lines[j].label and (lines[j].kind == "prose" or lines[j].kind == "short" and scores[j] >= 0))
+            if good >= 2:
+                scores[i] = -1.0
+        return scores
+
+    @staticmethod
+    def _kadane(scores: list[float], lo: int, hi: int) -> tuple[float, int, int]:
+        """(sum, start, end) of the maximum-sum run of ``scores[lo:hi]``; start -1 when no run is positive."""
         best, best_s, best_e = 0.0, -1, -2
-        cur, cur_s = 0.0, 0
-        for ln in lines:
-            sc = self._score(ln)
+        cur, cur_s = 0.0, lo
+        for i in range(lo, hi):
+            sc = scores[i]
             if cur <= 0:
-                cur, cur_s = sc, ln.index
+                cur, cur_s = sc, i
             else:
                 cur += sc
             if cur > best:
-                best, best_s, best_e = cur, cur_s, ln.index
-        if best_s < 0:
-            return -1, -2
-        # trim non-body kinds at the edges
-        while best_s <= best_e and lines[best_s].kind not in ("prose", "short"):
-            best_s += 1
-        while best_e >= best_s and lines[best_e].kind not in ("prose", "short"):
-            best_e -= 1
-        return best_s, best_e
+                best, best_s, best_e = cur, cur_s, i
+        return best, best_s, best_e
+
+    def _body_regions(self, lines: list[_Line]) -> list[tuple[int, int]]:
+        """The body: the best-scoring run (comment headers are walls), plus nearby runs of prose."""
+        n = len(lines)
+        if not n:
+            return []
+        scores = self._scores(lines)
+        walls = [i for i, ln in enumerate(lines) if ln.kind in ("comments", "end")]
+        bounds = [-1, *walls, n]
+        best = (0.0, -1, -2)
+        for a, b in zip(bounds, bounds[1:]):
+            r = self._kadane(scores, a + 1, b)
+            if r[0] > best[0]:
+                best = r
+        _, s, e = best
+        if s < 0:
+            return []
+        s, e = self._trim(lines, s, e)
+        if s > e:
+            return []
+        e = self._closing_lines(lines, e)
+        regions = [(s, e)]
+        # nearby runs of prose after and before the body, past a teaser box, a gallery or a few short lines
+        lo_wall = max([w for w in walls if w < s], default=-1)
+        hi_wall = min([w for w in walls if w > e], default=n)
+        regions += self._extra_regions(lines, scores, e + 1, hi_wall, forward=True)
+        regions += self._extra_regions(lines, scores, lo_wall + 1, s, forward=False)
+        return sorted(regions)
+
+    @staticmethod
+    def _extracted_region(lines: list[_Line]) -> list[tuple[int, int]]:
+        """An extractor's article: every line, up to a comment header or an end section after the first prose."""
+        content = [ln.index for ln in lines if ln.kind not in ("blank", "separator")]
+        if not content:
+            return []
+        s, e = content[0], content[-1]
+        seen_prose = False
+        for ln in lines:
+            seen_prose = seen_prose or ln.kind == "prose"
+            if seen_prose and ln.kind in ("comments", "end"):
+                e = ln.index - 1
+                break
+        return [(s, e)] if s <= e else []
+
+    def _extra_regions(self, lines, scores, lo: int, hi: int, forward: bool) -> list[tuple[int, int]]:
+        """Runs of prose in ``lines[lo:hi]`` that join the body (going away from it), while the gaps are bridgeable."""
+        out = []
+        while lo < hi:
+            _, s, e = self._kadane(scores, lo, hi)
+            if s < 0:
+                break
+            s, e = self._trim(lines, s, e)
+            if s > e:
+                break
+            prose = sum(ln.n_words for ln in lines[s:e + 1] if ln.kind == "prose" and not ln.label)
+            gap = lines[lo:s] if forward else lines[e + 1:hi]
+            if prose < self.min_region_words or not self._bridgeable(gap, prose):
+                break
+            out.append((s, e))
+            if forward:
+                lo = e + 1
+            else:
+                hi = s
+        return out
+
+    def _bridgeable(self, gap: list[_Line], prose: int) -> bool:
+        """Can a gap between two runs of prose be inside one article? Only teasers, captions and a few short lines."""
+        content = [g for g in gap if g.kind not in ("blank", "separator")]
+        teaser = [g for g in content if g.label]
+        other = [g for g in content if not g.label]
+        if any(g.kind in ("boilerplate", "comments") for g in other):
+            return False
+        menu = [g for g in other if g.kind == "short" and (g.bullet or g.title_case or g.n_words <= 3)]
+        if len(menu) > 3:
+            return False
+        return len(other) <= 8 and (len(teaser) <= 12) and len(other) + len(teaser) <= max(6, prose // 8)
+
+    def _closing_lines(self, lines: list[_Line], e: int) -> int:
+        """A short closing sentence after the last paragraph ("It did not.") ends the body; the search leaves it out
+        because it adds nothing to the score."""
+        for _ in range(2):
+            k = self._next(lines, e + 1)
+            if k >= len(lines):
+                break
+            ln = lines[k]
+            if ln.label or ln.kind != "short" or ln.bullet or ln.title_case or ln.n_words > 8 \
+                    or not FULL_STOP_RE.search(ln.t) or not ln.t[:1].isupper() or ln.stop_ratio == 0:
+                break
+            e = k
+        return e
+
+    def _trim(self, lines: list[_Line], s: int, e: int) -> tuple[int, int]:
+        """Drop what cannot start or end a body: headline, kicker and meta lines before the first paragraph."""
+        while s <= e and (lines[s].label or lines[s].kind != "prose" or not (
+                FULL_STOP_RE.search(lines[s].t) or lines[s].n_words >= 40)):
+            s += 1
+        while e >= s and (lines[e].label or lines[e].kind not in ("prose", "short", "table") or self._score(lines[e]) < -2.0):
+            e -= 1
+        return s, e
 
     # ------------------------------------------------------- after the body
-    def _tail_teasers(self, lines: list[_Line], body_end: int) -> None:
-        """Headline + blurb blocks after the body: headline-like line, then prose or truncated blurb.
+    @staticmethod
+    def _comment_zone(lines: list[_Line], body_end: int) -> None:
+        """Comments after the body are not teasers: names and dates in a comment list look like headline + date blocks.
 
-        Only blocks that repeat (two or more) count, so a closing line or a
-        footer after the article is not taken for a teaser.
+        Only teasers found as headline + date blocks are taken back: a "Comments (4)" link in a share bar
+        looks like a comment header too, and marker lists or ellipsis blocks after it are teasers.
         """
-        tail = [ln for ln in lines if ln.index > body_end and ln.label == "outside_body"]
+        start = next((ln.index for ln in lines if ln.index > body_end and ln.kind == "comments"), None)
+        if start is None:
+            return
+        for ln in lines[start + 1:]:
+            if ln.label == "related_marker":
+                break
+            if ln.label.startswith("teaser") and ln.dated:
+                ln.label = "comments"
+
+    def _tail_teasers(self, lines: list[_Line], body_end: int) -> None:
+        """Teasers after the body that no marker announced.
+
+        * headline + blurb pairs (a headline-like line, then a sentence or a
+          text cut with an ellipsis) that repeat, or one pair with a cut blurb:
+          a closing line or a footer after the article is not taken for one;
+        * a run of three or more headline-like lines of four words or more,
+          with a short label line above it ("Catch up", "Before you go").
+        """
+        tail = [ln for ln in lines if ln.index > body_end and ln.kind not in ("blank", "separator")]
         pairs = []
         for a, b in zip(tail, tail[1:]):
-            if b.index != a.index + 1 or a.label != "outside_body" or b.label != "outside_body":
+            if a.label != "outside_body" or b.label != "outside_body":
                 continue
             if self._headline_like(a) and b.kind in ("prose", "truncated") and not self._headline_like(b):
                 pairs.append((a, b))
-        if len(pairs) >= 2:
+        if len(pairs) >= 2 or (len(pairs) == 1 and pairs[0][1].kind == "truncated"):
             for a, b in pairs:
                 a.label, b.label = "teaser_headline", "teaser_blurb"
+        i = 0
+        while i < len(tail):
+            run = []
+            j = i
+            while j < len(tail) and tail[j].label == "outside_body" and self._headline_like(tail[j]) \
+                    and tail[j].n_words >= 4 and not tail[j].ends_sentence:
+                run.append(tail[j])
+                j += 1
+            if len(run) >= 4 and run[0].n_words <= 5 and run[0].kind == "short" \
+                    and run[0].n_words < sorted(x.n_words for x in run[1:])[len(run) // 2 - 1] - 1:
+                label, run = run[0], run[1:]  # "What we're reading" above the list
+            else:
+                label = tail[i - 1] if i > 0 else None
+            if len(run) >= 3 and label is not None and label.label == "outside_body" and label.kind == "short" \
+                    and label.n_words <= 6 and not SENT_END_RE.search(label.t) and not label.bullet:
+                label.label = "related_marker"
+                for x in run:
+                    x.label = "teaser_headline"
+            i = max(j, i + 1)
+
+    def _release_title(self, lines: list[_Line], body_start: int) -> None:
+        """The page's own headline, taken for the last item of a headline list right above the article, is its title.
+
+        Between it and the first paragraph there may be only what sits under
+        a headline: a standfirst, bylines, dates, captions, share buttons.
+        """
+        k, prose = body_start - 1, 0
+        while k >= 0:
+            ln = lines[k]
+            if ln.kind in ("blank", "separator", "byline", "dateline", "caption", "boilerplate", "comments") or ln.label in (
+                    "teaser_meta", "teaser_section") or (
+                    ln.label == "outside_body" and (ln.n_words <= 3 or ln.kind == "prose" and (prose := prose + 1) <= 1)):
+                k -= 1
+                continue
+            break
+        if k < 0 or lines[k].label != "teaser_headline" or lines[k].inline:
+            return
+        h = k - 1
+        while h >= 0 and lines[h].kind == "blank":
+            h -= 1
+        if h >= 0 and lines[h].label == "teaser_headline":
+            lines[k].label = "outside_body"
+            for ln in lines[k + 1: body_start]:
+                if ln.label in ("teaser_meta", "teaser_section", "teaser_blurb"):
+                    ln.label = ln.kind if ln.kind in ("byline", "dateline") else "outside_body"
 
     def _title(self, lines: list[_Line], body_start: int) -> str | None:
         for ln in reversed(lines[: max(body_start, 0)]):
-            if ln.label == "outside_body" and self._headline_like(ln) and ln.n_words >= 4:
+            if ln.label == "outside_body" and self._headline_like(ln) and ln.n_words >= 4 and not ln.bullet:
                 ln.label = "title"
-                return ln.text.strip()
-            if ln.kind not in ("blank", "separator", "boilerplate") and ln.label == "outside_body":
+                return ln.t
+            if ln.kind not in ("blank", "separator", "boilerplate", "caption", "byline", "dateline") and ln.label == "outside_body":
                 # only look at the block right above the body
                 if ln.n_words > self.max_headline_words:
                     break
+            if body_start - ln.index > 12:
+                break
         return None
 
     # ------------------------------------------------------------- teasers
     def _collect_teasers(self, lines: list[_Line]) -> list[dict]:
-        found: dict[str, dict] = {}
-        order: list[str] = []
+        """Teaser records from the labelled lines, in page order, merged by normalised headline."""
+        items = []  # [line, headline, blurb, section]
         n = len(lines)
         for i, ln in enumerate(lines):
             if ln.label != "teaser_headline":
                 continue
-            headline = getattr(ln, "inline", None) or ln.text.strip()
-            headline = headline.strip(" -–—|•·")
-            blurb = section = None
-            # blurb: the next non-blank line labelled as one
-            j = i + 1
-            while j < n and lines[j].kind == "blank":
-                j += 1
-            if j < n and lines[j].label == "teaser_blurb":
-                blurb, section = _split_blurb(lines[j].text.strip())
+            headline, section = clean_headline(ln.inline or ln.core)
+            section = section or ln.section or None
+            blurb = None
+            # blurb and section: the next non-blank lines labelled as such
+            j = self._next(lines, i + 1)
+            while j < n and lines[j].label in ("teaser_meta", "teaser_section", "teaser_blurb"):
+                if lines[j].label == "teaser_blurb" and blurb is None:
+                    blurb, sec = _split_blurb(lines[j].t)
+                    section = section or sec
+                elif lines[j].label == "teaser_section" and section is None and not _kicker_of_next(lines, j):
+                    section = lines[j].t.strip(" -–—|•·")
+                j = self._next(lines, j + 1)
+            items.append([ln, headline, blurb, section])
+        # a list whose every headline ends with " - <label>" has a section column ("Storm closes roads - Weather")
+        groups: dict[int, list[list]] = {}
+        for it in items:
+            if it[0].group >= 0:
+                groups.setdefault(it[0].group, []).append(it)
+        for group in groups.values():
+            tails = [DASH_TAIL_RE.search(it[1]) for it in group]
+            if len(group) >= 2 and all(tails):
+                for it, m in zip(group, tails):
+                    it[1], it[3] = it[1][: m.start()].rstrip(), it[3] or m.group("section")
+        found: dict[str, dict] = {}
+        order: list[str] = []
+        for _, headline, blurb, section in items:
             key = _norm_key(headline)
             if not key:
                 continue
@@ -414,11 +914,118 @@ class BoilerplateSegmenter(Stage):
                 t = found[key]
                 t["blurb"] = t["blurb"] or blurb
                 t["section"] = t["section"] or section
-        out = []
-        for pos, key in enumerate(order):
-            t = found[key]
-            out.append({**t, "position": pos, "kind": "teaser" if t["blurb"] else "related"})
-        return out
+        return [{**found[key], "position": pos, "kind": "teaser" if found[key]["blurb"] else "related"}
+                for pos, key in enumerate(order)]
+
+
+def merge_teasers(first: list[dict], second: list[dict]) -> list[dict]:
+    """Teasers of ``first`` (the page's), then those of ``second`` not already there, merged by normalised headline.
+
+    A merged teaser keeps the first one's fields and takes a missing blurb or
+    section from the other; positions are renumbered from 0.
+    """
+    found: dict[str, dict] = {}
+    order: list[str] = []
+    for t in [*first, *second]:
+        headline = (t.get("headline") or "").strip()
+        key = _norm_key(headline)
+        if not key:
+            continue
+        if key not in found:
+            found[key] = {"headline": headline, "blurb": t.get("blurb") or None, "section": t.get("section") or None,
+                          "kind": t.get("kind")}
+            order.append(key)
+        else:
+            x = found[key]
+            x["blurb"] = x["blurb"] or t.get("blurb") or None
+            x["section"] = x["section"] or t.get("section") or None
+    out = []
+    for pos, key in enumerate(order):
+        x = found[key]
+        kind = "teaser" if x["blurb"] else (x["kind"] if x["kind"] in ("related", "teaser") else "related")
+        out.append({"headline": x["headline"], "blurb": x["blurb"], "section": x["section"], "position": pos, "kind": kind})
+    return out
+
+
+def clean_headline(text: str) -> tuple[str, str | None]:
+    """A teaser headline without bullets, numbering, a leading time, a trailing tag or pipe section.
+
+    ``"* 14:48 Storm closes roads [VIDEO]"`` → (``"Storm closes roads"``, ``"VIDEO"``);
+    ``"Storm closes roads | Weather"`` → (``"Storm closes roads"``, ``"Weather"``).
+    """
+    t = text.strip()
+    m = BULLET_RE.match(t)
+    if m and m.end() < len(t):
+        t = t[m.end():]
+    t = LEAD_TIME_RE.sub("", t).strip()
+    t = COUNT_TAIL_RE.sub("", t)
+    t = AUTHOR_TAIL_RE.sub("", t)
+    section = None
+    m = TAG_RE.search(t)
+    if m and m.start() > 0:
+        section, t = m.group("tag").strip(), t[: m.start()]
+    parts = [p.strip() for p in re.split(r"\s+[|•·]\s+", t) if p.strip()]
+    if len(parts) >= 2:
+        longest = max(parts, key=lambda p: len(WORD_RE.findall(p)))
+        rest = [p for p in parts if p is not longest]
+        if all(len(WORD_RE.findall(p)) <= 3 for p in rest) and len(WORD_RE.findall(longest)) >= 3:
+            labels = [p for p in rest if not DATE_CORE_RE.search(p)]
+            section = section or (labels[0] if labels else None)
+            t = longest
+    t = t.strip(" -–—|•·>»→")
+    return t, section
+
+
+_INLINE_CHARS = re.compile(r"[:|»>–—-]")
+
+
+def _inline_headline(t: str) -> str:
+    """The headline of an inline teaser line ("READ MORE: <headline>"), or ""."""
+    m = INLINE_RELATED_RE.match(t)
+    if not m or _is_prose_sentence(m.group("headline")):
+        return ""
+    if MEDIA_PREFIX_RE.match(m.group("prefix")) and len(WORD_RE.findall(m.group("headline"))) < 5:
+        return ""
+    return m.group("headline").strip()
+
+
+def _is_prose_sentence(text: str) -> bool:
+    """The text after "More: " reads as a sentence of the article (long and ending in a full stop)."""
+    return len(WORD_RE.findall(text)) > 25 and bool(FULL_STOP_RE.search(text))
+
+
+def _only_date_words(words: list[str]) -> bool:
+    return all(w.isdigit() or w.lower() in DATE_WORDS or re.fullmatch(r"\d+(?:st|nd|rd|th|h|m|d|w|y|am|pm)?", w.lower())
+               for w in words)
+
+
+def _kicker_of_next(lines: list[_Line], j: int) -> bool:
+    """Is the section label at ``j`` the kicker of the next headline (already stored on it)?"""
+    k = j + 1
+    while k < len(lines) and lines[k].kind == "blank":
+        k += 1
+    return k < len(lines) and lines[k].label == "teaser_headline" and lines[k].section == lines[j].t
+
+
+def _runs(items: list, lines: list[_Line], gap_kinds: tuple[str, ...]):
+    """Group (headline, ...) items into runs of neighbours: only lines of ``gap_kinds`` or labelled lines between them."""
+    runs: list[list] = []
+    prev_end = None
+    for it in items:
+        h = it[0]
+        if prev_end is not None and runs:
+            between = lines[prev_end + 1: h.index]
+            if all(b.label or b.kind in gap_kinds for b in between) and len(
+                    [b for b in between if b.kind not in ("blank", "separator") and not b.label]) <= 2:
+                runs[-1].append(it)
+            else:
+                runs.append([it])
+        else:
+            runs.append([it])
+        tail = it[1]
+        last = tail[-1] if isinstance(tail, list) else tail
+        prev_end = last.index
+    return runs
 
 
 def _split_blurb(text: str) -> tuple[str, str | None]:

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from builder.stages import BoilerplateSegmenter
@@ -101,3 +103,261 @@ def test_every_line_accounted_for(seg):
     for style in ("readmore", "blocks", "related", None):
         text = article(3, style)
         assert lines_accounted(text, seg.segment(text))
+
+
+# ---------------------------------------------------------------- segment.rules.v2
+def test_version_is_v2(seg):
+    assert seg.version == "segment.rules.v2"
+
+
+def test_other_languages_are_prose():
+    """The stop words of the document's language measure prose (here German and Portuguese)."""
+    de = ["Die Stadt hat am Montag beschlossen, dass die neue Brücke im Frühjahr gebaut wird.",
+          "Nach Angaben der Verwaltung soll der Bau etwa zwei Jahre dauern und zwölf Millionen Euro kosten.",
+          "Viele Anwohner hatten sich seit Jahren für eine bessere Verbindung über den Fluss eingesetzt."]
+    pt = ["A prefeitura anunciou nesta segunda-feira que a nova ponte será construída na primavera.",
+          "Segundo a administração, a obra deve durar cerca de dois anos e custar doze milhões de euros.",
+          "Muitos moradores pediam há anos uma ligação melhor sobre o rio."]
+    seg = BoilerplateSegmenter()
+    for body in (de, pt):
+        text = "\n".join(["Startseite", "* Politik", "* Sport", *body, "* Impressum", "* Datenschutz"])
+        assert seg.segment(text)["text"].split("\n") == body
+    only_en = BoilerplateSegmenter(detect_languages=[])
+    assert only_en.segment("\n".join(pt))["text"] == ""  # with English stop words only, nothing reads as prose
+
+
+def test_byline_dateline_captions_and_advertisement_are_removed_inside_the_body(seg):
+    text = "\n".join([
+        "Home", "News", "Council approves budget after long debate", "By Jane Doe", "Published 10:32, 4 March 2023",
+        PROSE[0], "Councillors at the vote on Monday.", "Photo: John Smith/Agency", PROSE[1], "Advertisement",
+        "Residents queue outside the town hall. (AP)", PROSE[2], PROSE[3],
+    ])
+    r = seg.segment(text)
+    assert r["text"].split("\n") == PROSE
+    reasons = {x["text"]: x["reason"] for x in r["removed"]}
+    assert reasons["By Jane Doe"] == "byline" and reasons["Published 10:32, 4 March 2023"] == "dateline"
+    assert reasons["Councillors at the vote on Monday."] == "caption" and reasons["Photo: John Smith/Agency"] == "caption"
+    assert reasons["Residents queue outside the town hall. (AP)"] == "caption"
+    assert reasons["Advertisement"] == "boilerplate"
+    assert r["title"] == "Council approves budget after long debate"
+    assert r["teasers"] == []
+    assert lines_accounted(text, r)
+
+
+def test_comment_section_is_never_body_nor_teasers(seg):
+    comments = ["3 Comments", "Mary Jones", "March 4, 2023 at 9:14 am",
+                "I have lived in this city for forty years and I have never seen the council agree on anything so fast.",
+                "Reply", "Tom Brown", "March 4, 2023 at 10:02 am",
+                "The library in the northern district has been promised for a decade and nothing has happened so far."]
+    text = "\n".join([*PROSE, *comments])
+    r = seg.segment(text)
+    assert r["text"].split("\n") == PROSE
+    assert r["teasers"] == []
+    assert lines_accounted(text, r)
+
+
+def test_article_interrupted_by_a_related_box_continues_after_it(seg):
+    heads = ["Mayor unveils plan for new tram line", "Teachers vote to strike over pay"]
+    more = ["The vote followed a debate of more than six hours in which every party spoke at least twice.",
+            "Opposition members said they would try again to amend the plan when the budget is reviewed in the autumn."]
+    text = "\n".join([*PROSE, "Related", *[f"* {h}" for h in heads], *more, "© 2024 Example Media"])
+    r = seg.segment(text)
+    assert r["text"].split("\n") == PROSE + more
+    assert [t["headline"] for t in r["teasers"]] == heads
+
+
+def test_articles_without_teasers_keep_subheadings_lists_and_questions(seg):
+    body = [PROSE[0], "What happens next", PROSE[1], "The plan includes:", "* a new timetable from the spring",
+            "* more staff at weekends", "* a review after twelve months", PROSE[2], "Who is affected?",
+            "Everyone who lives within two miles of the river.", PROSE[3], "It did not."]
+    text = "\n".join(["Site name", "* World", "* Sport", "Council approves budget", "By Jane Doe", *body,
+                      "Share on Facebook", "© 2024 Example Media"])
+    r = seg.segment(text)
+    assert r["teasers"] == []
+    assert r["text"].split("\n") == body
+    assert not [x for x in r["removed"] if x["reason"].startswith("teaser")]
+
+
+@pytest.mark.parametrize("line,headline,section", [
+    ("* 14:48 Storm closes coastal roads [VIDEO]", "Storm closes coastal roads", "VIDEO"),
+    ("3. Storm closes coastal roads", "Storm closes coastal roads", None),
+    ("07 Storm closes coastal roads", "Storm closes coastal roads", None),
+    ("→ Storm closes coastal roads (12 comments)", "Storm closes coastal roads", None),
+    ("Storm closes coastal roads | Weather", "Storm closes coastal roads", "Weather"),
+    ("Storm closes coastal roads | Weather | 4 min read", "Storm closes coastal roads", "Weather"),
+    ("Why the 4-day week works: 'We were told nothing'", "Why the 4-day week works: 'We were told nothing'", None),
+])
+def test_headline_cleaning(line, headline, section):
+    from builder.stages.segment import clean_headline
+
+    assert clean_headline(line) == (headline, section)
+
+
+@pytest.mark.parametrize("block", [
+    ["Most Read", "1. Storm closes coastal roads", "2. Teachers vote to strike over pay", "3. Bakery wins national prize"],
+    ["MORE FROM POLITICS", "Storm closes coastal roads", "High winds forced the closure of several roads on Sunday.",
+     "Teachers vote to strike over pay", "The union said the offer was far below inflation.",
+     "Bakery wins national prize", "The family bakery has been open since 1952."],
+    ["You may also like", "Storm closes coastal roads", "By Ann Lee", "2 hours ago", "Teachers vote to strike over pay",
+     "By Bo Kim", "Mar 3, 2023", "Bakery wins national prize", "By Cy Fox", "Yesterday"],
+    ["Don't miss", "WEATHER", "Storm closes coastal roads", "High winds forced the closure of several roads on Sunday.",
+     "EDUCATION", "Teachers vote to strike over pay", "The union said the offer was far below inflation.",
+     "FOOD", "Bakery wins national prize", "The family bakery has been open since 1952."],
+    ["Storm closes coastal roads", "Nov 3, 2023", "Teachers vote to strike over pay", "Nov 2, 2023",
+     "Bakery wins national prize", "Oct 30, 2023"],  # no marker: headline + date blocks
+    ["Catch up", "Storm closes coastal roads on Sunday", "Teachers vote to strike over their pay",
+     "Bakery wins a national prize for bread"],  # a label we do not know, after the body
+])
+def test_teaser_house_styles(seg, block):
+    text = "\n".join([*PROSE, *block, "© 2024 Example Media. All rights reserved."])
+    r = seg.segment(text)
+    assert r["text"].split("\n") == PROSE
+    assert [t["headline"].split(" on ")[0].split(" for ")[0].replace("their ", "").replace("a national", "national")
+            for t in r["teasers"]] == ["Storm closes coastal roads", "Teachers vote to strike over pay", "Bakery wins national prize"]
+    assert lines_accounted(text, r)
+
+
+def test_kicker_sections_and_blurbs(seg):
+    text = "\n".join([*PROSE, "Don't miss", "WEATHER", "Storm closes coastal roads",
+                      "High winds forced the closure of several roads on Sunday.", "EDUCATION",
+                      "Teachers vote to strike over pay", "The union said the offer was far below inflation."])
+    t = seg.segment(text)["teasers"]
+    assert [(x["section"], x["kind"]) for x in t] == [("WEATHER", "teaser"), ("EDUCATION", "teaser")]
+    assert t[1]["blurb"] == "The union said the offer was far below inflation."
+
+
+def test_page_teasers_come_first_and_merge_by_headline():
+    import pyarrow as pa
+
+    from builder.stages.segment import TEASER_TYPE
+
+    page_type = pa.list_(pa.struct([("headline", pa.string()), ("blurb", pa.string()), ("section", pa.string()),
+                                    ("kind", pa.string())]))
+    text = "\n".join([*PROSE, "Read more:", "Storm closes coastal roads", "Teachers vote to strike over pay"])
+    table = pa.table({
+        "norm": pa.array([text, "\n".join(PROSE)], pa.string()),
+        "title": pa.array([None, None], pa.string()),
+        "page_teasers": pa.array([
+            [{"headline": "Bakery wins national prize", "blurb": "A family bakery won.", "section": "Food", "kind": "teaser"},
+             {"headline": "STORM CLOSES  coastal roads", "blurb": None, "section": "Weather", "kind": "related"}],
+            None,
+        ], page_type),
+    })
+    out = BoilerplateSegmenter()(table)
+    assert out.schema.field("teasers").type == pa.list_(TEASER_TYPE)
+    first, second = out.column("teasers").to_pylist()
+    assert [(t["headline"], t["position"], t["kind"], t["section"]) for t in first] == [
+        ("Bakery wins national prize", 0, "teaser", "Food"),
+        ("STORM CLOSES  coastal roads", 1, "related", "Weather"),
+        ("Teachers vote to strike over pay", 2, "related", None),
+    ]
+    assert second == []
+    assert out.column("text").to_pylist()[0].split("\n") == PROSE
+
+
+def test_merge_teasers_fills_blurb_and_section_and_renumbers():
+    from builder.stages.segment import merge_teasers
+
+    page = [{"headline": "Storm closes roads", "blurb": None, "section": None, "kind": "related"}]
+    found = [{"headline": "Mayor resigns", "blurb": None, "section": None, "position": 0, "kind": "related"},
+             {"headline": "storm  closes roads", "blurb": "High winds.", "section": "Weather", "position": 1, "kind": "teaser"}]
+    assert merge_teasers(page, found) == [
+        {"headline": "Storm closes roads", "blurb": "High winds.", "section": "Weather", "position": 0, "kind": "teaser"},
+        {"headline": "Mayor resigns", "blurb": None, "section": None, "position": 1, "kind": "related"},
+    ]
+
+
+def test_html_rows_keep_the_extracted_article_lines():
+    """For format == "html" the text is the extractor's article: lists and short lines stay, teasers and credits go."""
+    import pyarrow as pa
+
+    body = ["Dare to Play 3 is out.", "What is new:", "- New tasks", "- Bugs fixed", "Try it this weekend",
+            "It is a game for couples who want to try something new together, the makers say."]
+    text = "\n".join(["Photo: Jane Doe", *body, "Read more:", "Storm closes coastal roads", "Teachers vote to strike over pay"])
+    table = pa.table({"norm": [text, text], "title": pa.array([None, None], pa.string()), "format": ["html", "text"]})
+    out = BoilerplateSegmenter()(table)
+    html_text, text_text = out.column("text").to_pylist()
+    assert html_text.split("\n") == body
+    assert [t["headline"] for t in out.column("teasers").to_pylist()[0]] == ["Storm closes coastal roads",
+                                                                            "Teachers vote to strike over pay"]
+    off = BoilerplateSegmenter(trust_extracted=False)(table)
+    assert off.column("text").to_pylist()[0] == text_text  # the same search as a text dump
+    lone = "\n".join(["Home", "* News", *body[:3], "* Sport", "* Weather", "* Travel", "* Money", *body[3:]])
+    t2 = pa.table({"norm": [lone, lone], "title": pa.array([None, None], pa.string()), "format": ["html", "text"]})
+    kept, searched = BoilerplateSegmenter()(t2).column("text").to_pylist()
+    assert "* Sport" in kept and "* Sport" not in searched
+
+
+def test_house_style_file_composes_and_applies():
+    from omegaconf import OmegaConf
+
+    from builder.pipeline import instantiate_stage
+    from conftest import compose
+
+    node = OmegaConf.to_container(compose(["segment=house_style_example"]).segment, resolve=True)
+    seg = instantiate_stage(node)
+    text = "\n".join([*PROSE, "This report was filed from the town hall.", "From the archive",
+                      "Council approved last budget after long night", "Mayor opens new library wing"])
+    r = seg.segment(text)
+    assert r["text"].split("\n") == PROSE
+    assert [t["headline"] for t in r["teasers"]] == ["Council approved last budget after long night",
+                                                    "Mayor opens new library wing"]
+
+
+def test_bad_config_is_a_clear_error():
+    from builder.errors import BuilderError
+
+    with pytest.raises(BuilderError, match="regular expression"):
+        BoilerplateSegmenter(extra_markers=["(unclosed"])
+    with pytest.raises(BuilderError, match="language code"):
+        BoilerplateSegmenter(language="xx-not-a-language")
+
+
+def test_rule_triggers_cover_their_patterns():
+    """A (trigger words, pattern) rule is only tried when the line holds a trigger word: every line a pattern matches
+    must hold one, or the index would hide a match. Checked on lines made to match each pattern and on the dev set."""
+    import re
+
+    from builder.stages.segment_patterns import (BOILERPLATE_RULES, CAPTION_RULES, STRONG_BOILERPLATE_RULES, WORD_RE,
+                                                 Rules)
+
+    examples = [
+        "Follow us on Twitter", "For the latest news, visit our site", "Subscribe to our newsletter today", "Sign in",
+        "Get our newsletters", "Click here to read", "Share this article", "Email", "View all (4)", "Back to top",
+        "© 2024 Example Media", "All rights reserved.", "Example is a registered trademark of Example Inc.",
+        "Download our free app", "We use cookies to improve your experience and accept our policy", "Advertisement",
+        "Privacy Policy", "Join us on Telegram", "Join our WhatsApp channel", "The views expressed here are the author's own",
+        "This article was originally published in 2019", "Skip to main content", "Please enable JavaScript",
+        "Reporting by Jane Doe", "Contact us", "12 comments", "We may earn a commission", "If you buy something through our links",
+        "Affiliate links", "For informational purposes only", "This material may not be published",
+        "Retrieved 20 November 2019 from example.org", "Thanks for reading", "Home » News", "@example", "news@example.org",
+        "Delivered to your inbox", "Got a tip?", "Facebook Twitter Email", "Caption text (Image: Getty)",
+        "Caption text Reuters", "Caption text. Photo: Jane Doe", "Photo 1 of 12", "3 of 12", "Courtesy of Jane Doe",
+    ]
+    devset = Path(__file__).resolve().parents[1] / "devset" / "txt"
+    lines = examples + [ln.strip() for f in sorted(devset.glob("*.txt"))[:40] for ln in f.read_text().split("\n") if ln.strip()]
+    for rules in (BOILERPLATE_RULES, STRONG_BOILERPLATE_RULES, CAPTION_RULES):
+        indexed = Rules(rules)
+        plain = [re.compile(p, re.IGNORECASE) for _, p in rules]
+        for ln in lines:
+            words = {w.lower() for w in WORD_RE.findall(ln)}
+            assert indexed.search(ln, words) == any(rx.search(ln) for rx in plain), ln
+
+
+def test_every_line_accounted_on_the_dev_sets(seg):
+    from builder.stages.normalize import TextNormalizer
+
+    norm = TextNormalizer()
+    folders = [Path(__file__).resolve().parents[1] / "devset" / "txt"]
+    shared = Path(__file__).resolve().parents[3] / "shared" / "devsets" / "pages" / "txt"
+    if shared.is_dir():
+        folders.append(shared)
+    n = 0
+    for folder in folders:
+        for f in sorted(folder.glob("*.txt")):
+            text = norm.normalize(f.read_text(encoding="utf-8"))
+            r = seg.segment(text)
+            assert lines_accounted(text, r), f.name
+            assert all(x["reason"] for x in r["removed"])
+            n += 1
+    assert n >= 150

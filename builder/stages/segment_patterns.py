@@ -1,0 +1,318 @@
+"""The segment stage's vocabulary: generic phrases, markers and line shapes of scraped news pages.
+
+Everything here is general web evidence (any site, a few languages), no
+site's own phrases: a house style adds its phrases through the stage's
+``extra_boilerplate`` / ``extra_markers`` (see ``conf/segment/``).
+
+Boilerplate, caption and strong-boilerplate patterns are (trigger words,
+pattern) rules (:class:`Rules`): a line is searched with a pattern only when
+it holds one of the pattern's trigger words, which keeps the stage fast.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from functools import lru_cache
+from pathlib import Path
+
+#: Stop-word lists tried besides ``language`` (spaCy language codes with a stop-word list).
+DEFAULT_DETECT_LANGUAGES = ("de", "fr", "es", "pt", "it", "nl", "id", "sv", "da", "nb", "pl", "ro", "tr", "cs", "fi", "ru")
+
+WORD_RE = re.compile(r"\w+", re.UNICODE)
+# A sentence ends with . ! ? (or an ellipsis) possibly followed by quotes/brackets.
+SENT_END_RE = re.compile(r"[.!?:;…]['\"”’»)\]]*\s*$")
+FULL_STOP_RE = re.compile(r"[.!?…]['\"”’»)\]]*\s*$")
+ELLIPSIS_RE = re.compile(r"(?:\.\s?\.\s?\.|…)")
+#: A table row as converters write it: "| a | b | c |".
+TABLE_ROW_RE = re.compile(r"^\|(?:[^|]*\|){2,}\s*$")
+SEPARATOR_RE = re.compile(r"^[\W_]+$", re.UNICODE)
+# bullets and list numbering at the start of a line: "* ", "+ ", "- ", "• ", "o ", "1. ", "2) ", "#3 "
+BULLET_RE = re.compile(
+    r"^(?:[^\w\s\"'“‘«(\[¡¿$€£#@&%]{1,2}(?=\s)|[*+•·◦▪▸►‣⁃»›→-](?=\S)|o(?=\s)|\d{1,2}[.)](?!\d)|0\d(?=\s)|#\d{1,2})\s*"
+)
+# "14:48 " or "08:30 AM " before a headline in a ticker list
+LEAD_TIME_RE = re.compile(r"^\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?\s+(?=\S)", re.IGNORECASE)
+# "[VIDEO]", "(PHOTOS)" after a headline
+# "Storm closes roads - Weather": a short label after a dash (a section column when every item of a list has one)
+DASH_TAIL_RE = re.compile(r"\s[-–—]\s(?P<section>[^\W\d_][\w&'’]*(?: [\w&'’]+){0,2})\s*$", re.UNICODE)
+# "Storm closes roads, by Jane Doe": the teaser's author after the headline
+AUTHOR_TAIL_RE = re.compile(r"\s*[,|–—-]\s*(?i:by)\s+[A-ZÀ-ÖØ-Þ][\w'’.-]*(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|van|de|der|von|da|di))"
+                            r"{0,3}\s*$", re.UNICODE)
+#: "Posted in Culture", "Filed under Politics": a post's meta line.
+POSTED_IN_RE = re.compile(r"^\W*(?:posted|filed|published|categori[sz]ed) (?:in|under)\s+\S.{0,60}$", re.IGNORECASE)
+# "(12 comments)", "[4]" after a headline
+COUNT_TAIL_RE = re.compile(r"\s*[\[(]\d+\s*(?:comments?|replies|responses|shares|views|photos|videos)?[\])]\s*$", re.IGNORECASE)
+TAG_RE = re.compile(r"\s*[\[(](?P<tag>[A-Z][A-Z &'’-]{1,20}|[Vv]ideo|[Pp]hotos?|[Gg]allery|[Ll]ive|[Ww]atch)[\])]\s*\W?\s*$")
+# "... Section Name -" at the end of a truncated blurb.
+TRUNCATED_RE = re.compile(
+    r"^(?P<blurb>.*?\w.*?)\s*(?:\.\s?\.\s?\.|…)\s*(?P<section>[^\W\d_][\w&'’,/ ]{0,40}?)?\s*[-–—|•·]?\s*$",
+    re.UNICODE,
+)
+
+#: "Read more" style markers, alone on a line (optionally followed by a colon, dash, arrow or ellipsis).
+MARKER_WORDS = (
+    r"(?:read|see|view|watch|explore|discover) (?:more|also|next|this|these|further)(?: (?:stories|articles|news|videos?|on [\w'’ .&-]{1,30}))?|"
+    r"(?:also|further|recommended|suggested|essential|more) (?:read|reads|reading|see|watch|viewing)|"
+    r"related(?: (?:articles?|stories|story|news|posts?|content|coverage|reading|links|videos?|galleries|items|headlines|"
+    r"(?:articles?|stories|posts) (?:on|from|in) [\w'’ .&-]{1,30}))?|"
+    r"(?:similar|other|more|latest|recent|top|popular|trending|featured|editors?'?’?s?|staff) (?:stories|articles|news|posts|"
+    r"headlines|reads?|picks?|videos|coverage|content|from (?:the |our )?[\w'’ .&-]{1,30})|"
+    r"more (?:from|on|in|about|of|at|like this|to (?:read|explore|watch|discover))(?: [\w'’ .&-]{0,40})?|"
+    r"more(?: [\w'’.&-]+)? (?:stories|news|headlines|coverage|articles|reading|videos)|"
+    r"recommended(?: for you| stories| articles| reading| videos| links)?|(?:our|editor'?s?|top) (?:recommendations|picks)|"
+    r"you (?:may|might|could|will|would) (?:also )?(?:like|love|enjoy|be interested in|have missed|want to read)|"
+    r"(?:people|readers|others) (?:also )?(?:read|viewed|watched|liked|are reading)|"
+    r"(?:also|elsewhere) on [\w'’ .&-]{1,30}|"
+    r"don'?’?t miss(?: this| these| out)?|must[- ](?:reads?|watch|see)|top (?:stories|news|headlines|picks|reads)|"
+    r"(?:latest|recent|breaking) (?:news|stories|headlines|articles|posts|updates|videos)|"
+    r"trending(?: now| stories| articles| news| today| topics)?|latest|popular|what'?’?s (?:trending|popular|hot|new)|"
+    r"most (?:read|popular|viewed|shared|commented|emailed|watched|recent)(?: (?:stories|articles|news|now|today|this week|in [\w'’ .&-]{1,30}))?|"
+    r"popular (?:now|stories|articles|today|posts|in [\w'’ .&-]{1,30})|"
+    r"what to (?:read|watch) next|further reading|in other news|in case you missed it|icymi|"
+    r"keep reading|continue reading|up next|next (?:up|story|article)|"
+    r"(?:from|around) (?:around |across )?the web|"
+    # a few other languages
+    r"lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|das könnte sie (?:auch )?interessieren|weitere artikel|"
+    r"(?:à )?lire aussi|à lire également|sur le même sujet|voir aussi|"
+    r"lea (?:también|más)|lee también|te puede interesar|más noticias|noticias relacionadas|"
+    r"leia (?:também|mais)|veja (?:também|mais)|notícias relacionadas|"
+    r"leggi anche|potrebbe interessarti|articoli correlati|"
+    r"lees ook|meer nieuws|"
+    r"baca juga|berita terkait|artikel terkait"
+)
+MARKER_RE = re.compile(
+    rf"^\W*(?:(?:our|the|some|more|other)\s+)?(?:{MARKER_WORDS})\s*(?:[:\-–—»>›|.…]+|\.\.\.)?\s*(?:\(\d+\))?\s*$",
+    re.IGNORECASE,
+)
+# "Read more: Some headline" on one line.
+# "Read more: Some headline" on one line: any marker, or a media label, then a colon (or a dash) and the headline.
+INLINE_RELATED_RE = re.compile(
+    rf"^\W*(?P<prefix>{MARKER_WORDS}|related (?:article|story|coverage|content|news)|more|watch|listen|photos?|pictures|"
+    r"in pictures|gallery|videos?)"
+    r"\s*(?:[:|»>]+|\s[-–—]+)\s*(?P<headline>\S.{8,})$",
+    re.IGNORECASE,
+)
+#: "Photo: Jane Doe" is a credit; "PHOTOS: Storm hits the coast" a teaser: media prefixes need a longer headline.
+MEDIA_PREFIX_RE = re.compile(r"^(?:photos?|pictures|in pictures|gallery|videos?|watch|listen)$", re.IGNORECASE)
+
+
+#: Generic web boilerplate: phrases no article paragraph needs, any site. Each rule is (trigger words,
+#: pattern): a line is searched with the pattern only when it holds one of the trigger words (lowercase
+#: ``\w+`` tokens, one of which every line the pattern matches contains; None: always searched). This
+#: keeps the stage fast: most lines hold none of them.
+BOILERPLATE_RULES = (
+    ("follow", r"\bfollow (?:us|our|me|them)\b"),
+    ("latest", r"\bfor the latest (?:news|headlines|updates|stories)\b"),
+    ("subscribe sign signup register log login",
+     r"\b(?:subscribe|sign up|signup|register|log ?in|sign in)\b.{0,30}\b(?:our|newsletters?|for free|today|now|here|"
+     r"to (?:continue|read|get|receive|comment|the (?:\w+ )?(?:channel|podcast|feed)))\b"),
+    ("subscribe sign register log login logout", r"^(?:subscribe|sign up|sign in|log ?in|register|log ?out|sign out)\b.{0,20}$"),
+    ("newsletter newsletters", r"\bnewsletters?\b"),
+    ("here", r"\b(?:click|tap) here\b"),
+    ("share", r"\bshare (?:this|on|via|the story|article|your thoughts)\b"),
+    ("share tweet email e print comment comments save copy like reply copied bookmark read",
+     r"^(?:share|tweet|email|e-mail|print|comments?|save|copy link|like|reply|copied!?|bookmark|read later)\b.{0,25}$"),
+    ("caption close open menu search next previous prev more show load see view expand collapse back return skip continue "
+     "play pause mute unmute print loading",
+     r"^\W*(?:caption|close|open|menu|search|next|previous|prev|more|show more|load more|see all|view all|expand|collapse|"
+     r"back to (?:gallery|top|article|home)|return to (?:gallery|article)|skip(?: ad)?|continue|play|pause|mute|unmute|"
+     r"view (?:pdf|gallery|slideshow|comments)(?:/print mode)?|print mode|loading)\W*(?:\(\d+\))?\W*$"),
+    ("rights", r"\ball rights reserved\b"),
+    (None, r"^(?:©|\(c\)|copyright\b)"),
+    ("trademark trademarks", r"\b(?:registered )?trademarks? (?:of|are)\b"),
+    ("app", r"\b(?:download|get|install) (?:our|the) (?:free )?app\b|\b(?:via|on|in) (?:the|our) app\b"),
+    ("cookie cookies", r"\bcookies?\b.{0,60}\b(?:use|accept|policy|settings|consent)\b"),
+    ("advertisement advertising sponsored promoted ad paid anzeige publicidad publicité pubblicità",
+     r"^(?:advertisement|advertising|sponsored(?: content)?|promoted(?: content)?|ad|paid content|anzeige|publicidad|publicité|"
+     r"pubblicità)\W*$"),
+    ("terms privacy", r"\b(?:terms (?:of|and) (?:use|service|conditions)|privacy (?:policy|notice|settings))\b"),
+    ("join", r"\bjoin (?:us|our)\b.{0,30}\b(?:on|channel|community|telegram|whatsapp|forums?)\b"),
+    ("news whatsapp telegram", r"\b(?:google news|whatsapp|telegram) (?:channel|group)\b"),
+    ("expressed", r"\b(?:all|any) (?:views|opinions) expressed\b|\b(?:views|opinions) expressed (?:in|here)\b"),
+    ("article story post",
+     r"\bthis (?:article|story|post) (?:was|has been|is) (?:originally |first )?(?:published|updated|produced|generated)\b"),
+    ("skip back jump toggle main",
+     r"\b(?:skip to (?:main )?content|skip navigation|back to top|jump to|toggle navigation|main menu)\b"),
+    ("javascript browser", r"\b(?:enable javascript|your browser)\b"),
+    ("reporting editing writing compiled", r"\b(?:reporting by|editing by|writing by|compiled by|additional reporting)\b"),
+    ("contact about careers advertise site sitemap", r"\b(?:contact us|about us|careers|advertise with us|site ?map)\b"),
+    ("comment comments share shares view views min minute minutes like likes",
+     r"^\d+\s*(?:comments?|shares?|views?|min(?:ute)?s? read|likes?)\b"),
+    ("commission", r"\b(?:we|this site) (?:may )?(?:earn|receive)s? (?:an? )?(?:affiliate )?commission\b"),
+    ("something", r"\bif you (?:buy|purchase) something through\b"),
+    ("affiliate sponsored", r"\b(?:affiliate links?|sponsored links?)\b"),
+    ("informational constitute intended",
+     r"\bfor informational purposes only\b|\bdoes not constitute\b.{0,30}\badvice\b|\bnot intended to (?:diagnose|replace|provide)\b"),
+    ("document material content",
+     r"\bthis (?:document|material|content) (?:is subject to copyright|may not be (?:published|reproduced))\b"),
+    ("published reproduced republished redistributed rewritten",
+     r"\bmay not be (?:published|reproduced|republished|redistributed|rewritten)\b"),
+    ("retrieved", r"\bretrieved \d{1,2} \w+ \d{4} from\b"),
+    ("thank thanks", r"\bthanks? for (?:reading|signing up|subscribing|your feedback)\b"),
+    (None, r"^\W*(?:home|start|startseite|accueil|inicio|início|beranda)\s*[»>›/|]|"
+           r"^\W*@\w+\W*$|^\W*[\w.+-]+@[\w-]+\.[\w.]+\W*$"),
+    ("inbox opt optin unsubscribe",
+     r"\b(?:delivered (?:straight |directly )?to|in|check|keep an eye on) your inbox\b|\bopt-?in\b|\bunsubscribe\b"),
+    ("hear send got", r"\b(?:we want to hear|send us) (?:from you|your)\b|\bgot a (?:news )?tip\b"),
+    ("facebook twitter x linkedin whatsapp telegram pinterest reddit instagram youtube email e print flipboard messenger",
+     r"^(?:facebook|twitter|x|linkedin|whatsapp|telegram|pinterest|reddit|instagram|youtube|email|e-mail|print|flipboard|messenger)"
+     r"(?:\W+(?:facebook|twitter|x|linkedin|whatsapp|telegram|pinterest|reddit|instagram|youtube|email|e-mail|print|flipboard|"
+     r"messenger))*\W*$"),
+)
+
+#: Boilerplate phrases strong enough to remove a line of any length (same rule format).
+STRONG_BOILERPLATE_RULES = (
+    ("rights", r"\ball rights reserved\b"),
+    (None, r"^(?:©|\(c\)|copyright\b)|©\s*\d{4}"),
+    ("trademark trademarks", r"\bregistered trademarks? of\b"),
+    ("cookie cookies", r"\bwe use cookies\b|\buse of cookies\b|\bcookie (?:policy|settings|preferences)\b"),
+    ("published reproduced republished redistributed rewritten",
+     r"\bmay not be (?:published|reproduced|republished|redistributed|rewritten)\b"),
+    ("informational constitute intended",
+     r"\bfor (?:general )?informational purposes only\b|\bdoes not constitute\b.{0,30}\badvice\b|"
+     r"\bnot intended to (?:diagnose|replace|provide)\b"),
+)
+
+_MEDIA = "image images photo photos photograph photographs picture pictures pic pics credit credits source foto bild video illustration"
+#: Photo captions and credits: a credit at the end of the line (same rule format).
+CAPTION_RULES = (
+    (_MEDIA, r"[(\[](?:image|images|photo|photos|photograph|picture|pic|pics|credit|source|foto|bild|video|illustration)s?\s*"
+             r"(?:credit)?\s*:[^)\]]*[)\]]\s*$"),
+    ("getty afp reuters ap associated shutterstock istock istockphoto bloomberg alamy pa xinhua anadolu nurphoto sipa rex "
+     "wikimedia file handout",
+     r"(?:^|[|/,(\s])(?:getty(?: images)?|afp(?: via getty images)?|reuters|ap photo|associated press|shutterstock|istock(?:photo)?|"
+     r"bloomberg|alamy|pa (?:images|wire|media)|xinhua|anadolu(?: agency)?|nurphoto|sipa|rex features|wikimedia commons|"
+     r"file photo|handout)\s*[)\]]?\s*$"),
+    (_MEDIA, r"(?:^|[(|/]\s*|[.!?]\s+)(?:credit|photo|image|picture|photograph|illustration|photo credit|image credit|foto|bild)s?"
+             r"\s*:\s*(?:[^\s.!?]+\.?\s*){1,8}$"),
+    (_MEDIA + " gallery slide slides", r"^(?:photo|image|picture|illustration|gallery|video|slide)s?\s*\d*\s*(?:of|/)?\s*/?\s*\d*\s*$"),
+    (None, r"^\d+\s*(?:of|/)\s*\d+\s*$"),
+    ("courtesy photographs photograph photo illustration image",
+     r"^(?:courtesy(?: of)?|photographs? by|photo by|illustration by|image by)\s+\S.{0,60}$"),
+)
+#: Agencies written in capitals (matched with their case): "(AP)", "| EPA".
+CAPTION_CASE_SENSITIVE = (
+    re.compile(r"\((?:AP|AFP|EPA|PA|DPA|dpa|Reuters|Getty|Xinhua|ANP|ANSA|EFE)(?:\s+Photo)?(?:[/ ][^)]{0,40})?\)\s*$"),
+    re.compile(r"(?:^|[|/,]\s*)(?:AP|AFP|EPA(?:-EFE)?|PA|DPA|dpa|ANP|ANSA|EFE)\s*$"),
+)
+
+#: A line that starts with a credit: "(Image: ...)", "Photo: ...", "Courtesy of ...".
+CREDIT_START_RE = re.compile(r"^\W*(?:image|photo|picture|credit|courtesy|source|getty|afp|reuters|ap\b|epa\b|foto|bild)",
+                             re.IGNORECASE)
+
+#: "By Jane Doe", "Written by ...", "Von ...", "Por ..." (a name, optionally with a date).
+BYLINE_RE = re.compile(
+    r"^\W*(?i:by|written by|words by|story by|posted by|text by|reported by|von|par|por|di|door|oleh)\s+"
+    r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|@\w+)",
+    re.UNICODE,
+)
+#: "More information: ...", "Editor's note: ...": a labelled line of the article, not a teaser's blurb.
+LABELLED_RE = re.compile(r"^[^\W\d_][\w'’ ]{0,24}:\s", re.UNICODE)
+
+#: "20.08.2022 | By Jane Doe": a byline after a separator.
+BYLINE_PART_RE = re.compile(r"[|•·]\s*(?i:by)\s+[A-ZÀ-ÖØ-Þ][\w'’.-]+", re.UNICODE)
+#: Comment sections: a header line; what follows it is never the body.
+COMMENTS_RE = re.compile(
+    r"^\W*(?:\d+\s+)?(?:comments?|user comments|reader comments|readers'? comments)\s*(?:\(\d+\))?\W*$|"
+    r"^\W*\d+\s+(?:responses?|replies|reactions?)\W*$|"
+    r"^\W*\d+\s+(?:thoughts?|comments?|responses?|replies) (?:on|to)\b|"
+    r"^\W*(?:leave|post|add|write|submit) (?:a|your) (?:reply|comment|response)\b|"
+    r"^\W*(?:join|start) the (?:discussion|conversation)\b|"
+    r"^\W*(?:show|view|load|read|see) (?:all )?(?:\d+ )?comments\b|^\W*comments are closed\b|"
+    r"^\W*(?:kommentare|commentaires|comentarios|comentários|commenti|komentar)\W*$",
+    re.IGNORECASE,
+)
+
+#: Sections that end an article: sources, tags, the author's bio. A wall for the body like a comment header.
+END_RE = re.compile(
+    r"^\W*(?:sources?|references|bibliography|footnotes|notes|tags|topics|related topics|related tags|filed under|categories|"
+    r"about (?:the|this) (?:authors?|writer|article|story|statement|reporter)|about the authors?|more about the authors?|"
+    r"über (?:den autor|die autorin|die autoren)|sobre (?:el|o) autor|à propos de l'auteur|l'autore|tentang penulis)\s*:?\s*$|"
+    r"^\W*(?:tags|topics|filed under|categories)\s*:\s*\S",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
+    "januar|februar|märz|juni|juli|oktober|dezember|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
+    "novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
+    "janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|dezembro|gennaio|febbraio|aprile|maggio|giugno|"
+    "luglio|settembre|ottobre|dicembre|januari|februari|maret|mei|agustus|oktober|desember"
+)
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
+#: Words a date/time/meta line may hold besides numbers.
+DATE_WORDS = frozenset(
+    (_MONTHS + "|" + _DAYS + "|am|pm|a|m|p|at|on|um|le|el|de|the|of|et|est|edt|pst|pdt|cst|cdt|gmt|utc|bst|cet|cest|ist|"
+     "ago|hour|hours|hr|hrs|h|minute|minutes|min|mins|m|second|seconds|s|day|days|d|week|weeks|w|month|months|year|years|y|"
+     "yesterday|today|now|just|updated|published|posted|modified|last|first|read|reading|time|views|comments|shares|"
+     "st|nd|rd|th|min read|an|one|vor|stunden|minuten|tagen|il|y|hace|horas|há").split("|")
+)
+SENTENCE_SPLIT_RE = re.compile(r"[.!?]['\"”’)]*\s+(?=[A-Z\"“‘])")
+AMPM_RE = re.compile(r"\b[ap]\.m\.", re.IGNORECASE)
+DATE_CORE_RE = re.compile(rf"\b(?:\d{{1,4}}|{_MONTHS}|{_DAYS}|ago|yesterday|today)\b", re.IGNORECASE)
+DIGIT_RE = re.compile(r"\d")
+DATE_NAMES = frozenset((_MONTHS + "|" + _DAYS + "|ago|yesterday|today").split("|"))
+#: What makes a line a date: a month or day name, "ago", a clock time or a numeric date.
+DATE_ANCHOR_RE = re.compile(
+    rf"\b(?:{_MONTHS}|{_DAYS})\b|\b(?:ago|yesterday|today)\b|\b\d{{1,2}}[:.]\d{{2}}\s*(?:[ap]\.?m\.?)?|"
+    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d+\s*(?:h|hrs?|hours?|m|mins?|minutes?|d|days?)\b",
+    re.IGNORECASE,
+)
+#: "Published 20 Nov 2019", "Updated: ...", "Posted on ...": a dateline whatever follows.
+DATED_RE = re.compile(r"^\W*(?:published|updated|posted|last (?:updated|modified)|modified|veröffentlicht|aktualisiert|"
+                       r"publié|mis à jour|publicado|atualizado|actualizado|pubblicato|aggiornato|diterbitkan)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=None)
+def stop_words(code: str) -> frozenset[str]:
+    """spaCy's stop-word list of a language, read from its ``stop_words`` module without importing the language."""
+    spec = importlib.util.find_spec("spacy")
+    if spec and spec.origin:
+        path = Path(spec.origin).parent / "lang" / code / "stop_words.py"
+        if path.is_file():
+            mspec = importlib.util.spec_from_file_location(f"_builder_stop_words_{code}", path)
+            mod = importlib.util.module_from_spec(mspec)
+            mspec.loader.exec_module(mod)  # type: ignore[union-attr]
+            return frozenset(w.lower() for w in mod.STOP_WORDS)
+    import spacy.util  # fall back to the language class
+
+    return frozenset(w.lower() for w in spacy.util.get_lang_class(code).Defaults.stop_words)
+
+
+class Rules:
+    """(trigger words, pattern) rules: a line is searched only with the patterns its words trigger.
+
+    Args:
+        rules: (space-separated lowercase trigger words or None for always, pattern) pairs.
+        extra: more patterns (case-insensitive), always searched (a house style's, from the config).
+        extra_compiled: compiled patterns, always searched.
+    """
+
+    def __init__(self, rules, extra=(), extra_compiled=()):
+        self.always: list[re.Pattern] = [re.compile(p, re.IGNORECASE) for keys, p in rules if keys is None]
+        if extra:
+            self.always.append(union(extra))
+        self.always.extend(extra_compiled)
+        self.index: dict[str, list[re.Pattern]] = {}
+        for keys, p in rules:
+            if keys is not None:
+                rx = re.compile(p, re.IGNORECASE)
+                for k in keys.split():
+                    self.index.setdefault(k, []).append(rx)
+
+    def search(self, text: str, words: set[str]) -> bool:
+        """Does a pattern triggered by ``words`` (the line's lowercase words), or an always-on one, match?"""
+        tried: set[int] = set()
+        for w in words:
+            for rx in self.index.get(w, ()):
+                if id(rx) not in tried:
+                    tried.add(id(rx))
+                    if rx.search(text):
+                        return True
+        return any(rx.search(text) for rx in self.always)
+
+
+def union(patterns) -> re.Pattern:
+    """One case-insensitive alternation of several regular expressions."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
