@@ -20,5 +20,8 @@ build: install
 test: install
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+bench: install
+	$(BIN)/python tests/benchmarks/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf dist/*/ dist/.work .pytest_cache

@@ -147,6 +147,20 @@ class Plan:
             "or dataset.bump=patch|minor|major")
 
 
+def stage_versions(c: dict) -> dict:
+    """The versioned rule name (``segment.rules.v2``) of every configured stage, without building it."""
+    from hydra.utils import get_class
+
+    out = {}
+    for group, node in sorted(c.items()):
+        if isinstance(node, dict) and isinstance(node.get("_target_"), str):
+            try:
+                out[group] = getattr(get_class(node["_target_"]), "version", None)
+            except Exception:  # noqa: BLE001 - instantiation reports a bad target clearly later
+                out[group] = None
+    return out
+
+
 def plan(cfg: DictConfig | dict) -> Plan:
     """Resolve the config, scan and digest the inputs, identify the models."""
     c = plain_config(cfg)
@@ -173,6 +187,7 @@ def plan(cfg: DictConfig | dict) -> Plan:
         "inputs": [(f.rel, f.sha256) for f in inputs],
         "config": output_config(c),
         "models": models,
+        "stages": stage_versions(c),  # a stage whose behaviour changed ships under a new version name
     })
     return Plan(c, name, str(version), base, source, inputs, ner, models, fingerprint)
 
