@@ -117,13 +117,17 @@ class Pipeline:
             rej = t.filter(bad)
             if rej.num_rows:
                 reasons = rej.column("reject_reason").to_pylist()
+                details = (rej.column("reject_detail").to_pylist() if "reject_detail" in rej.column_names
+                           else [""] * rej.num_rows)
                 for r in reasons:
                     counts["rejected"][r] = counts["rejected"].get(r, 0) + 1
                 rejects = pa.concat_tables([
                     rejects,
                     pa.Table.from_pylist(
-                        [{"source": s, "stage": "lang" if r == "language" else "filter", "reason": r, "detail": "", "id": i}
-                         for s, r, i in zip(rej.column("source").to_pylist(), reasons, rej.column("id").to_pylist())],
+                        [{"source": s, "stage": "lang" if r == "language" else "filter", "reason": r,
+                          "detail": d or "", "id": i}
+                         for s, r, d, i in zip(rej.column("source").to_pylist(), reasons, details,
+                                               rej.column("id").to_pylist())],
                         schema=REJECT_SCHEMA,
                     ),
                 ])
@@ -193,7 +197,8 @@ class Pipeline:
 
 
 def _finish_phase1(t: pa.Table) -> pa.Table:
-    keep = [c for c in t.column_names if c not in ("raw", "text_raw", "norm", "reject_reason", "page_teasers")]
+    keep = [c for c in t.column_names
+            if c not in ("raw", "text_raw", "norm", "reject_reason", "reject_detail", "page_teasers")]
     return t.select(keep)
 
 

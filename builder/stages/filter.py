@@ -32,13 +32,15 @@ class QualityFilter(Stage):
         max_mean_word_length: ... and at most 10.
         max_symbol_ratio: share of non-alphanumeric, non-space characters.
         max_duplicate_line_fraction: Gopher: share of lines that repeat another line.
-        min_alpha_word_fraction: Gopher: share of words containing a letter.
+        min_alpha_word_fraction: share of (whitespace-separated) words containing a
+            letter. Gopher uses 0.8; news bodies with results tables or recipes
+            go below that, so the default here is 0.5.
     """
 
     name: ClassVar[str] = "filter"
-    version: ClassVar[str] = "filter.gopher.v1"
+    version: ClassVar[str] = "filter.gopher.v2"
     requires: ClassVar[tuple[str, ...]] = ("text",)
-    assigns: ClassVar[tuple[str, ...]] = ("reject_reason", "n_words")
+    assigns: ClassVar[tuple[str, ...]] = ("reject_reason", "reject_detail", "n_words")
 
     min_words: int = 20
     max_words: int = 100_000
@@ -46,40 +48,56 @@ class QualityFilter(Stage):
     max_mean_word_length: float = 10.0
     max_symbol_ratio: float = 0.25
     max_duplicate_line_fraction: float = 0.3
-    min_alpha_word_fraction: float = 0.8
+    min_alpha_word_fraction: float = 0.5
 
     def __call__(self, table: pa.Table) -> pa.Table:
         self.check(table)
         prev = table.column("reject_reason").to_pylist() if "reject_reason" in table.column_names else None
-        reasons, counts = [], []
+        prev_detail = table.column("reject_detail").to_pylist() if "reject_detail" in table.column_names else None
+        reasons, details, counts = [], [], []
         for i, text in enumerate(table.column("text").to_pylist()):
             words = _WORD_RE.findall(text or "")
             counts.append(len(words))
-            reasons.append((prev[i] if prev else None) or self.reason(text or "", words))
+            if prev and prev[i]:
+                reasons.append(prev[i])
+                details.append(prev_detail[i] if prev_detail else "")
+                continue
+            reason, detail = self.reason(text or "", words) or (None, None)
+            reasons.append(reason)
+            details.append(detail)
         table = set_column(table, "n_words", counts, pa.int32())
+        table = set_column(table, "reject_detail", details, pa.string())
         return set_column(table, "reject_reason", reasons, pa.string())
 
-    def reason(self, text: str, words: list[str]) -> str | None:
-        """The name of the first rule the body fails, or None."""
+    def reason(self, text: str, words: list[str]) -> tuple[str, str] | None:
+        """The first rule the body fails and the measured value, or None."""
         n = len(words)
         if n == 0:
-            return "no_body"
+            return "no_body", "the body is empty after cleaning"
         if self.min_words and n < self.min_words:
-            return "too_few_words"
+            return "too_few_words", f"{n} words < filter.min_words={self.min_words}"
         if self.max_words and n > self.max_words:
-            return "too_many_words"
+            return "too_many_words", f"{n} words > filter.max_words={self.max_words}"
         mean = sum(map(len, words)) / n
         if mean < self.min_mean_word_length or mean > self.max_mean_word_length:
-            return "mean_word_length"
+            return "mean_word_length", (f"mean word length {mean:.2f} outside "
+                                        f"[{self.min_mean_word_length}, {self.max_mean_word_length}]")
         chars = [c for c in text if not c.isspace()]
-        if chars and sum(not c.isalnum() for c in chars) / len(chars) > self.max_symbol_ratio:
-            return "symbol_ratio"
-        if sum(any(ch.isalpha() for ch in w) for w in words) / n < self.min_alpha_word_fraction:
-            return "alpha_words"
+        if chars:
+            ratio = sum(not c.isalnum() for c in chars) / len(chars)
+            if ratio > self.max_symbol_ratio:
+                return "symbol_ratio", f"symbol ratio {ratio:.2f} > filter.max_symbol_ratio={self.max_symbol_ratio}"
+        # Gopher counts whitespace-separated words that contain a letter
+        tokens = text.split()
+        alpha = sum(any(ch.isalpha() for ch in w) for w in tokens) / max(len(tokens), 1)
+        if alpha < self.min_alpha_word_fraction:
+            return "alpha_words", (f"{alpha:.2f} of words have a letter < "
+                                   f"filter.min_alpha_word_fraction={self.min_alpha_word_fraction}")
         lines = [ln for ln in text.split("\n") if ln.strip()]
         if len(lines) > 1:
             c = Counter(lines)
-            dup = sum(v for v in c.values() if v > 1)
-            if dup / len(lines) > self.max_duplicate_line_fraction:
-                return "duplicate_lines"
+            dup = sum(v for v in c.values() if v > 1) / len(lines)
+            if dup > self.max_duplicate_line_fraction:
+                return "duplicate_lines", (f"{dup:.2f} of lines repeat > "
+                                           f"filter.max_duplicate_line_fraction={self.max_duplicate_line_fraction}")
         return None
