@@ -31,7 +31,8 @@ from omegaconf import DictConfig, OmegaConf
 from builder import __version__
 from builder.errors import BuilderError, ReleaseExists
 from builder.ids import digest, json_digest
-from builder.pipeline import Pipeline, barrier, instantiate_stage
+from builder.barrier import barrier
+from builder.pipeline import Pipeline, instantiate_stage
 from builder.sources.base import REJECT_SCHEMA, Source
 
 log = logging.getLogger("builder")

@@ -21,11 +21,11 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+import numpy as np
 import pyarrow as pa
 
 from builder.errors import BuilderError
@@ -93,24 +93,42 @@ class LearnedBoilerplate(Stage):
         return set_column(table, "line_hashes", hashes, pa.list_(pa.uint64()))
 
     # barrier -------------------------------------------------------------
-    def learn(self, groups: list[str], hashes: list[list[int]], clusters: list[str]) -> dict[str, set[int]]:
-        """``{group: {line hash, ...}}`` of the lines that are boilerplate in that group."""
-        by_group: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-        group_clusters: dict[str, set[str]] = defaultdict(set)
-        for g, hs, c in zip(groups, hashes, clusters):
-            group_clusters[g].add(c)
-            for h in set(hs or []):
-                by_group[g][h].add(c)
-        learned = {}
-        for g, counts in by_group.items():
-            n = len(group_clusters[g])
-            if n < self.min_group:
-                continue
-            need = max(self.min_clusters, self.min_fraction * n)
-            lines = {h for h, cs in counts.items() if len(cs) >= need}
-            if lines:
-                learned[g] = lines
-        return learned
+    def learn_arrays(self, doc_group: np.ndarray, doc_cluster: np.ndarray, line_hash: np.ndarray,
+                     line_doc: np.ndarray, group_names: list[str]) -> dict[str, set[int]]:
+        """``{group: {line hash, ...}}`` of the lines that are boilerplate in their group.
+
+        Args:
+            doc_group: group index of each document.
+            doc_cluster: near-duplicate cluster (any integer label) of each document.
+            line_hash: hash of each body line of every document (flattened).
+            line_doc: the document each line belongs to.
+            group_names: name of each group index.
+        """
+        if not len(line_hash):
+            return {}
+        # only hashes seen at least min_clusters times can qualify: a cheap first cut
+        srt = np.sort(line_hash)
+        starts = np.flatnonzero(np.r_[True, srt[1:] != srt[:-1]])
+        runs = np.diff(np.r_[starts, len(srt)])
+        frequent = srt[starts[runs >= self.min_clusters]]
+        del srt
+        if not len(frequent):
+            return {}
+        mask = np.isin(line_hash, frequent)
+        rows = np.empty(int(mask.sum()), dtype=[("g", "<i8"), ("h", "<u8"), ("c", "<i8")])
+        rows["g"] = doc_group[line_doc[mask]]
+        rows["h"] = line_hash[mask]
+        rows["c"] = doc_cluster[line_doc[mask]]
+        rows = np.unique(rows)  # one count per (group, line, cluster)
+        keys, counts = np.unique(rows[["g", "h"]].copy(), return_counts=True)
+        pairs = np.unique(np.stack([doc_group, doc_cluster], axis=1), axis=0)
+        stories = np.bincount(pairs[:, 0], minlength=len(group_names))  # distinct clusters per group
+        n_g = stories[keys["g"]]
+        ok = (counts >= np.maximum(self.min_clusters, self.min_fraction * n_g)) & (n_g >= self.min_group)
+        out: dict[str, set[int]] = {}
+        for g, h in zip(keys["g"][ok].tolist(), keys["h"][ok].tolist()):
+            out.setdefault(group_names[g], set()).add(int(h))
+        return out
 
     # phase 2 -------------------------------------------------------------
     def apply(self, table: pa.Table, learned: dict[str, set[int]]) -> pa.Table:

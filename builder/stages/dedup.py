@@ -4,9 +4,9 @@ Per document (a stage, in parallel): a MinHash of the body's word 5-gram
 shingles, cut into LSH bands, each band hashed to 8 bytes. That is all the
 barrier sees: ``bands`` small integers per document, never the text.
 
-At the barrier: documents sharing any band (or the exact same body) are
-joined with union-find; a cluster's id is its smallest member id, so it does
-not depend on reading order. Broder, "On the resemblance and containment of
+At the barrier (``builder/barrier.py``): documents sharing any band (or the
+exact same body) are joined with union-find; a cluster's id is its smallest
+member id, so it does not depend on reading order. Broder, "On the resemblance and containment of
 documents" (1997); Leskovec et al., "Mining of Massive Datasets", ch. 3.
 """
 
@@ -82,30 +82,3 @@ class MinHashDeduplicator(Stage):
             h = hashlib.blake2b(hv[b * rows : (b + 1) * rows].tobytes(), digest_size=8, person=b"band%04d" % b)
             out.append(int.from_bytes(h.digest(), "big"))
         return exact, out
-
-    @staticmethod
-    def cluster(ids: list[str], exact: list[str], bands: list[list[int]]) -> dict[str, str]:
-        """Union-find over shared exact hashes and LSH bands → ``{id: cluster_id}``."""
-        parent = {i: i for i in ids}
-
-        def find(x):
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        def union(a, b):
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                if rb < ra:
-                    ra, rb = rb, ra
-                parent[rb] = ra
-
-        seen: dict[tuple, str] = {}
-        for i, e, bs in zip(ids, exact, bands):
-            for key in [("x", e)] + [(b, h) for b, h in enumerate(bs or [])]:
-                if key in seen:
-                    union(seen[key], i)
-                else:
-                    seen[key] = i
-        return {i: find(i) for i in ids}

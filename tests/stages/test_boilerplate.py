@@ -16,10 +16,14 @@ def test_learns_lines_recurring_across_stories_not_duplicates():
     bp = LearnedBoilerplate(min_clusters=3, min_fraction=0.3, min_group=4)
     sign = line_key("Sign up for the Morning Brief, our daily newsletter about the city and its people.")
     story = line_key("A sentence that only one story has, published five times by the same site.")
-    groups = ["a"] * 6 + ["b"] * 6
+    import numpy as np
+
+    groups = np.array([0] * 6 + [1] * 6)
     hashes = [[sign, 1000 + i] for i in range(6)] + [[story]] * 5 + [[sign]]
-    clusters = [f"c{i}" for i in range(6)] + ["dup"] * 5 + ["other"]
-    learned = bp.learn(groups, hashes, clusters)
+    clusters = np.array(list(range(6)) + [99] * 5 + [100])  # five copies of one story share a cluster
+    line_hash = np.array([h for hs in hashes for h in hs], dtype=np.uint64)
+    line_doc = np.array([d for d, hs in enumerate(hashes) for _ in hs])
+    learned = bp.learn_arrays(groups, clusters, line_hash, line_doc, ["a", "b"])
     assert learned == {"a": {sign}}, "five copies of one story are one story; group b has two stories"
 
 
