@@ -21,6 +21,7 @@ test: install
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	$(BIN)/python tests/benchmarks/run.py $(BENCH_ARGS)
 
 clean:

@@ -1,6 +1,7 @@
-"""Executors: where the per-shard work runs (``executor=local``)."""
+"""Executors: where the per-shard work runs (``executor=local`` or ``executor=ray``)."""
 
 from builder.executors.base import Executor
 from builder.executors.local import LocalExecutor
+from builder.executors.ray import RayExecutor  # imports ray only when started
 
-__all__ = ["Executor", "LocalExecutor"]
+__all__ = ["Executor", "LocalExecutor", "RayExecutor"]

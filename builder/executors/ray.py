@@ -1,0 +1,273 @@
+"""Run shards on Ray: one machine or a cluster (``executor=ray``).
+
+The same work functions as the local executor (``work_phase1`` /
+``work_phase2`` in :mod:`builder.executors.base`) run on the same shard
+descriptions and write the same work files, so a release built on Ray is
+byte-identical to one built locally. Only the dispatch differs:
+
+* functions without models (phase 1: read, clean, segment) run as Ray tasks,
+  each worker process building the pipeline once (and again only when the
+  config changes);
+* functions that run models (phase 2: NER, stance) run in a pool of actors
+  (:class:`ray.util.ActorPool`); each actor builds the pipeline, and so loads
+  its models, once, and holds ``num_gpus`` of a GPU where the cluster has GPUs.
+
+The barrier stays in the driver (it works on small keyed data). Every path
+the build hands to a task must be readable and writable from every node:
+on a cluster, put ``source.path`` and ``paths.dist`` on storage that all
+nodes mount at the same path, and install the builder on every node.
+
+Why the pool leaves a CPU free: actors hold their CPUs for as long as they
+live. A pool that takes every CPU of a small machine starves anything else
+that needs one (Ray's own readers, a task submitted while the pool is up) and
+the build hangs. So by default the pool has ``cluster CPUs / num_cpus - 1``
+actors (at least one): on 2 cores, one actor.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any, Callable
+
+from builder.errors import BuilderError
+from builder.executors.base import Executor, init_worker, report
+
+log = logging.getLogger("builder")
+
+#: (config digest, working folder) the pipeline of this Ray worker process was built for.
+_TASK_KEY: tuple | None = None
+
+
+def _import_ray():
+    try:
+        import ray
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise BuilderError("executor=ray needs Ray: pip install '.[ray]' (or pip install 'ray[data]>=2.9,<3')") from e
+    return ray
+
+
+def needs_models(fn: Callable) -> bool:
+    """Whether ``fn`` runs model stages (and so belongs in the actor pool).
+
+    A work function says so with a ``needs_models`` attribute; without one,
+    ``work_phase2`` (NER, stance) does and everything else does not.
+    """
+    flag = getattr(fn, "needs_models", None)
+    if flag is not None:
+        return bool(flag)
+    return getattr(fn, "__name__", "") == "work_phase2"
+
+
+def _enter(cwd: str | None) -> None:
+    """Resolve the build's relative paths as the driver does (same folder on every node)."""
+    if cwd and os.getcwd() != cwd and os.path.isdir(cwd):
+        os.chdir(cwd)
+
+
+def _run_task(cfg: dict, key: str, cwd: str | None, fn: Callable, task: Any) -> dict:
+    """Body of a phase task in a Ray worker process: pipeline built once per config."""
+    global _TASK_KEY
+    _enter(cwd)
+    if _TASK_KEY != (key, cwd):
+        init_worker(cfg)
+        _TASK_KEY = (key, cwd)
+    return fn(task)
+
+
+def pool_sizes(cpus: float, num_workers: int, num_cpus: float) -> tuple[int, int]:
+    """(tasks in flight, actors in the model pool) on a cluster with ``cpus`` CPUs.
+
+    Tasks may take every CPU; the pool leaves one free (see the module's doc),
+    at least one actor. ``num_workers`` (when not 0) sets both, cut to what fits.
+    """
+    fits = max(1, int(cpus // num_cpus))
+    if num_workers:
+        if num_workers > fits:
+            log.warning("executor.num_workers=%d but the cluster has room for %d workers of %s CPU; using %d",
+                        num_workers, fits, num_cpus, fits)
+        n = min(num_workers, fits)
+        return n, n
+    return fits, max(1, int((cpus - 1) // num_cpus))
+
+
+class _Worker:
+    """A pool actor: builds the pipeline (loads the models) once, then runs tasks."""
+
+    def __init__(self, cfg: dict, cwd: str | None):
+        _enter(cwd)
+        self._cwd = cwd
+        init_worker(cfg)
+
+    def run(self, fn: Callable, item: tuple[int, Any]) -> tuple[int, dict]:
+        _enter(self._cwd)
+        i, task = item
+        return i, fn(task)
+
+
+class RayExecutor(Executor):
+    """Ray tasks for shards without models, an actor pool for model stages.
+
+    Args:
+        address: the Ray cluster to join (``auto``, ``ray://head:10001``,
+            ``host:6379``); ``null`` starts a local Ray for the build (or reuses
+            one this process has already initialised).
+        num_workers: concurrent workers: tasks in flight and actors in the
+            model pool. ``0`` = automatic: tasks use every CPU of the cluster
+            (``CPUs / num_cpus``), the pool has one actor fewer (at least one),
+            leaving a CPU for the driver and Ray's own work. More than the
+            cluster can place is cut to what it can.
+        num_cpus: CPUs each task and each actor reserves.
+        num_gpus: GPUs each model actor reserves (fractions share a GPU).
+            ``null`` = where the cluster has GPUs, share them out among the
+            actors (at most one each), else none; a request on a cluster
+            without GPUs is ignored with a warning rather than hang.
+        progress: show a progress bar (on a terminal; log lines otherwise).
+        keep_work: keep the work folder after a successful build.
+    """
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, num_workers: int = 0, num_cpus: float = 1,
+                 num_gpus: float | None = None, progress: bool = True, keep_work: bool = False):
+        super().__init__(progress, keep_work)
+        if num_workers < 0:
+            raise BuilderError(f"executor.num_workers must be 0 (automatic) or more, got {num_workers}")
+        if num_cpus <= 0:
+            raise BuilderError(f"executor.num_cpus must be more than 0, got {num_cpus}")
+        if num_gpus is not None and num_gpus < 0:
+            raise BuilderError(f"executor.num_gpus must be null (automatic), 0 or more, got {num_gpus}")
+        self.address = address
+        self.num_workers = int(num_workers)
+        self.num_cpus = num_cpus
+        self.num_gpus = num_gpus
+        self._cfg = None
+        self._cfg_ref = None
+        self._key = None
+        self._cwd = None
+        self._started_ray = False
+        self._actors: list = []
+        self._size = 1  # actors in the model pool
+        self._slots = 1  # tasks in flight
+
+    # -- lifecycle -----------------------------------------------------------
+    def start(self, cfg: dict) -> None:
+        from builder.ids import json_digest
+
+        ray = _import_ray()
+        if not ray.is_initialized():
+            log.info("Starting Ray%s", f" (joining {self.address})" if self.address else " on this machine")
+            try:
+                ray.init(address=self.address, include_dashboard=False, log_to_driver=True,
+                         logging_level=logging.WARNING)
+            except (ConnectionError, RuntimeError, ValueError) as e:
+                raise BuilderError(f"cannot start or join Ray at executor.address={self.address!r}: {e}") from e
+            self._started_ray = True
+        self._cfg = cfg
+        self._key = json_digest(cfg)
+        self._cwd = os.getcwd()
+        self._cfg_ref = ray.put(cfg)
+        self._slots, self._size = self._sizes(ray)
+        log.info("Ray: %d task slots, %d model actors, %s CPU each", self._slots, self._size, self.num_cpus)
+
+    def stop(self) -> None:
+        if not self._started_ray and self._cfg_ref is None:
+            return
+        ray = _import_ray()
+        self._kill_actors(ray)
+        self._cfg_ref = None
+        if self._started_ray and ray.is_initialized():
+            ray.shutdown()
+        self._started_ray = False
+
+    def _kill_actors(self, ray) -> None:
+        for a in self._actors:
+            try:
+                ray.kill(a)
+            except Exception:  # pragma: no cover - an actor already gone
+                pass
+        self._actors = []
+
+    def _sizes(self, ray) -> tuple[int, int]:
+        """(tasks in flight, actors in the model pool) for this cluster."""
+        cpus = float(ray.cluster_resources().get("CPU", 1))
+        return pool_sizes(cpus, self.num_workers, self.num_cpus)
+
+    def _gpus_per_actor(self, ray) -> float:
+        gpus = float(ray.cluster_resources().get("GPU", 0))
+        if self.num_gpus is None:
+            return min(1.0, gpus / self._size) if gpus else 0.0
+        if self.num_gpus and not gpus:
+            log.warning("executor.num_gpus=%s but the Ray cluster has no GPUs: the model actors run on CPUs",
+                        self.num_gpus)
+            return 0.0
+        return float(self.num_gpus)
+
+    # -- dispatch ------------------------------------------------------------
+    def map(self, fn: Callable[[Any], dict], tasks: list, desc: str) -> list[dict]:
+        if self._cfg_ref is None:
+            raise BuilderError("RayExecutor.map called before start(cfg)")
+        ray = _import_ray()
+        t0 = time.monotonic()
+        results: list = [None] * len(tasks)
+        with self._progress(len(tasks), desc) as prog:
+            bar = prog.add_task(desc, total=len(tasks), rate="")
+
+            def done(n: int) -> None:
+                dt = time.monotonic() - t0
+                prog.update(bar, advance=1, rate=f"{n / dt:.2f}/s" if dt > 0 else "")
+
+            try:
+                if tasks and needs_models(fn):
+                    self._map_actors(ray, fn, tasks, results, done)
+                elif tasks:
+                    self._map_tasks(ray, fn, tasks, results, done)
+            except ray.exceptions.RayTaskError as e:
+                cause = getattr(e, "cause", None)
+                if isinstance(cause, BuilderError):  # a user error: its one line, as the local executor gives it
+                    raise cause from None
+                raise e.as_instanceof_cause() from None  # the worker's exception type, with its traceback
+            except ray.exceptions.RayActorError as e:
+                raise BuilderError(f"a Ray worker died while running '{desc}' (out of memory?): {e}") from None
+        report(desc, len(tasks), len(tasks), time.monotonic() - t0)
+        return results
+
+    def _map_tasks(self, ray, fn, tasks, results, done) -> None:
+        self._kill_actors(ray)  # a pool that holds every CPU would leave the tasks waiting forever
+        remote = ray.remote(_run_task).options(num_cpus=self.num_cpus, num_gpus=0, max_retries=0)
+        window = self._slots  # tasks in flight: bounds the workers and the driver's bookkeeping
+        pending: dict = {}
+        it = iter(enumerate(tasks))
+        n = 0
+        while True:
+            while len(pending) < window:
+                nxt = next(it, None)
+                if nxt is None:
+                    break
+                i, t = nxt
+                pending[remote.remote(self._cfg_ref, self._key, self._cwd, fn, t)] = i
+            if not pending:
+                break
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                results[pending.pop(ref)] = ray.get(ref)
+                n += 1
+                done(n)
+
+    def _map_actors(self, ray, fn, tasks, results, done) -> None:
+        from ray.util import ActorPool
+
+        if not self._actors:
+            gpus = self._gpus_per_actor(ray)
+            actor = ray.remote(_Worker).options(num_cpus=self.num_cpus, num_gpus=gpus, max_restarts=0)
+            self._actors = [actor.remote(self._cfg_ref, self._cwd) for _ in range(self._size)]
+        pool = ActorPool(self._actors)
+        for item in enumerate(tasks):
+            pool.submit(lambda a, v: a.run.remote(fn, v), item)
+        n = 0
+        while pool.has_next():
+            i, res = pool.get_next_unordered()
+            results[i] = res
+            n += 1
+            done(n)

@@ -1,0 +1,147 @@
+"""executor=ray: the same release as executor=local, results in task order, clear errors.
+
+One local Ray instance serves the whole test session (``ray_session``); the
+module is skipped where Ray is not installed (``pip install '.[ray]'``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+
+ray = pytest.importorskip("ray")
+
+from conftest import build_release, compose, require_spacy_model  # noqa: E402
+from corpus import write_corpus  # noqa: E402
+
+from builder.errors import BuilderError  # noqa: E402
+from builder.executors.base import work_phase1, work_phase2  # noqa: E402
+from builder.executors.ray import RayExecutor, needs_models, pool_sizes  # noqa: E402
+
+#: Files that record when and how (not what) a release was built.
+VOLATILE = {"manifest.json", "config.yaml"}
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One small local Ray for all the tests of the session (2 CPUs, no dashboard)."""
+    started = False
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, object_store_memory=128 * 1024 * 1024,
+                 logging_level=logging.WARNING, log_to_driver=False,
+                 runtime_env={"env_vars": {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+                                           "TOKENIZERS_PARALLELISM": "false"}})
+        started = True
+    yield ray
+    if started:
+        ray.shutdown()
+
+
+def build_on_ray(tmp_path: Path, source: Path, overrides: list[str]) -> dict:
+    """Like ``conftest.build_release`` with executor=ray (which has no ``processes`` key)."""
+    from builder.build import build
+
+    cfg = compose([f"source.path={source}", f"paths.dist={tmp_path / 'dist'}", "executor=ray",
+                   "executor.progress=false", *overrides])
+    return build(cfg)
+
+
+def digests(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name not in VOLATILE}
+
+
+def assert_same_release(a: dict, b: dict) -> None:
+    da, db = digests(Path(a["path"])), digests(Path(b["path"]))
+    assert sorted(da) == sorted(db)
+    assert [k for k in da if da[k] != db[k]] == []
+    ma = json.loads((Path(a["path"]) / "manifest.json").read_text())
+    mb = json.loads((Path(b["path"]) / "manifest.json").read_text())
+    assert ma["fingerprint"] == mb["fingerprint"] and ma["counts"] == mb["counts"]
+
+
+# -- no Ray needed ------------------------------------------------------------
+def test_pool_sizes_leave_a_cpu_for_the_pool():
+    assert pool_sizes(2, 0, 1) == (2, 1)      # 2 cores: tasks on both, one actor
+    assert pool_sizes(1, 0, 1) == (1, 1)
+    assert pool_sizes(16, 0, 1) == (16, 15)
+    assert pool_sizes(8, 0, 2) == (4, 3)
+    assert pool_sizes(2, 1, 1) == (1, 1)
+    assert pool_sizes(2, 5, 1) == (2, 2)      # cut to what fits
+
+
+def test_phase2_runs_on_actors():
+    assert needs_models(work_phase2) and not needs_models(work_phase1)
+
+
+def test_missing_ray_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(BuilderError, match=r"pip install"):
+        RayExecutor().start({})
+
+
+def test_bad_arguments():
+    with pytest.raises(BuilderError):
+        RayExecutor(num_cpus=0)
+    with pytest.raises(BuilderError):
+        RayExecutor(num_workers=-1)
+
+
+# -- on the shared Ray ----------------------------------------------------------
+def _resumed_tasks(tmp_path: Path, n: int) -> list[str]:
+    """Task outputs that are already finished, so the work functions just return their stats."""
+    outs = []
+    for i in range(n):
+        d = tmp_path / f"out-{i:03d}"
+        d.mkdir()
+        (d / "stats.json").write_text(json.dumps({"i": i}))
+        outs.append(str(d))
+    return outs
+
+
+def test_results_in_task_order_on_tasks_and_actors(ray_session, tmp_path):
+    from omegaconf import OmegaConf
+
+    cfg = OmegaConf.to_container(compose([f"source.path={tmp_path}", f"paths.dist={tmp_path}", "ner=none"]),
+                                 resolve=True)
+    ex = RayExecutor(num_workers=2, progress=False)
+    ex.start(cfg)
+    try:
+        outs = _resumed_tasks(tmp_path, 12)
+        assert ex.map(work_phase1, [(None, o) for o in outs], "clean") == [{"i": i} for i in range(12)]
+        assert ex.map(work_phase2, [(None, None, None, o) for o in outs], "label") == [{"i": i} for i in range(12)]
+        with pytest.raises(ValueError):  # a worker's exception arrives as its own type
+            ex.map(work_phase1, [("too", "many", "values")], "clean")
+
+        def user_error(task):  # nested, so Ray pickles it by value
+            raise BuilderError(f"executor=ray test: {task}")
+
+        with pytest.raises(BuilderError, match=r"^executor=ray test: a user error$"):  # one line, as locally
+            ex.map(user_error, ["a user error"], "clean")
+    finally:
+        ex.stop()
+    assert ray.is_initialized()  # a Ray it did not start is left running
+
+
+def test_same_release_as_local_without_models(ray_session, tmp_path):
+    src = write_corpus(tmp_path / "corpus", n=24)
+    ov = ["ner=none", "stance=none", "source.shard_size=4"]
+    local = build_release(tmp_path / "local", src, ov)
+    on_ray = build_on_ray(tmp_path / "ray", src, ["executor.num_workers=2", *ov])
+    assert local["status"] == on_ray["status"] == "built"
+    assert_same_release(local, on_ray)
+
+
+@require_spacy_model()
+def test_same_release_as_local_with_the_ner_actor_pool(ray_session, tmp_path):
+    src = write_corpus(tmp_path / "corpus", n=12)
+    ov = ["source.shard_size=4"]  # default config: NER and stance on
+    local = build_release(tmp_path / "local", src, ov)
+    on_ray = build_on_ray(tmp_path / "ray", src, ["executor.num_workers=1", *ov])
+    assert (Path(on_ray["path"]) / "ner").is_dir()
+    assert_same_release(local, on_ray)
