@@ -166,6 +166,7 @@ def _parse(template: str) -> tuple:
 
 
 SENTENCES = [_parse(t) for t in SENTENCE_TEMPLATES]
+PHRASINGS = 512  # phrasings drawn per template for a corpus
 
 
 #: Headlines of teasers and titles. Slots as above (another story's).
@@ -317,6 +318,8 @@ class ArticleFactory:
         self.recent: deque = deque(maxlen=200)  # stories available to near-duplicates (bounded)
         #: other stories that teasers point to (like a site's teaser lists, the same ones recur)
         self._others = [self.other() for _ in range(4096)]
+        #: phrasings of each template, drawn once (choosing them per sentence is the slow part)
+        self._phrasings = [[self.phrasing(t) for _ in range(PHRASINGS)] for t in SENTENCES]
         self._cum = []
         acc = 0.0
         for kind, share in KIND_SHARES:
@@ -372,10 +375,10 @@ class ArticleFactory:
         n = len(SENTENCES)
         pos, step = int(rnd() * n), pick(_STRIDES)
         render = self.sentence
-        sents = [render(SENTENCES[(pos + k * step) % n], ctx) for k in range(min(total, n))]
+        sents = [render((pos + k * step) % n, ctx) for k in range(min(total, n))]
         if total > n:  # a long article turns to a second story in the same place
             ctx2 = {**ctx, **self.context(), "place": ctx["place"]}
-            sents += [render(SENTENCES[(pos + k * step) % n], ctx2) for k in range(total - n)]
+            sents += [render((pos + k * step) % n, ctx2) for k in range(total - n)]
         if self.wire:  # about one sentence in 40 is wire copy (geometric gaps)
             j = int(-math.log(1.0 - rnd()) * 40)
             while j < total:
@@ -387,10 +390,14 @@ class ArticleFactory:
             k += m
         return out
 
-    def sentence(self, parts: tuple, ctx: dict) -> str:
-        """One phrasing of a parsed template, filled from ``ctx``."""
+    def phrasing(self, parts: tuple) -> str:
+        """One phrasing of a parsed template (its ``{slots}`` still open)."""
         pick = self.pick
-        return "".join(p if p.__class__ is str else pick(p) for p in parts).format_map(ctx)
+        return "".join([p if p.__class__ is str else pick(p) for p in parts])
+
+    def sentence(self, k: int, ctx: dict) -> str:
+        """Template ``k`` in one of its phrasings, filled from ``ctx``."""
+        return self.pick(self._phrasings[k]).format_map(ctx)
 
     def headline(self) -> str:
         return self.pick(HEADLINES).format_map(self.pick(self._others))
@@ -451,7 +458,7 @@ class ArticleFactory:
             rows = [" | ".join(f"{self.num(0, 999):>3}" for _ in range(6)) for _ in range(self.num(6, 20))]
             return self._doc(i, site, kind, title, ctx, ["| # | A | B | C | D | E |", "|---|---|---|---|---|---|", *rows])
         elif kind == "repeated":
-            line = self.sentence(self.pick(SENTENCES), ctx)
+            line = self.sentence(int(self._random() * len(SENTENCES)), ctx)
             return self._doc(i, site, kind, title, ctx, [line] * self.num(6, 15))
         elif kind == "menu_only":
             return self._doc(i, site, kind, title, ctx, ["Home | World | Business | Sport | Opinion", "Skip to main content",

@@ -26,7 +26,9 @@ def build_release(tmp_path: Path, source: Path | str, overrides: list[str] | Non
     """Build ``source`` into ``tmp_path/dist`` in this process (one worker)."""
     from builder.build import build
 
-    cfg = compose([f"source.path={source}", f"paths.dist={tmp_path / 'dist'}", "executor.processes=1",
+    own_executor = any(o.startswith("executor=") for o in overrides or [])
+    cfg = compose([f"source.path={source}", f"paths.dist={tmp_path / 'dist'}",
+                   *([] if own_executor else ["executor.processes=1"]),
                    "executor.progress=false", *(overrides or [])])
     return build(cfg)
 

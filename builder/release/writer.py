@@ -208,7 +208,9 @@ def _arrow_metadata(folder: Path, config: str, split: str, feats, arrow_files: l
 
     h = hashlib.sha256()
     for f in parquet:
-        h.update(f.read_bytes())
+        with open(f, "rb") as fh:  # streamed: a split's files can be large
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
     info = {"citation": "", "config_name": config, "description": "", "features": feats.to_dict(),
             "homepage": "", "license": ""}
     state = {"_data_files": [{"filename": f.name} for f in arrow_files], "_fingerprint": h.hexdigest()[:16],

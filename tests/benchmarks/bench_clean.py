@@ -103,11 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     path = benchlib.corpus(n, "jsonl", root=work) / "articles-00000.jsonl"
     if n > 10_000:
         raise SystemExit("--n above 10,000 spans several JSONL files; this benchmark reads the first")
-    warm = benchlib.corpus(20, "jsonl", seed=1, root=work) / "articles-00000.jsonl"
-    ours_runner(warm)(), datatrove_runner(warm)()  # warm up: imports, regexes, datatrove's spaCy tokenizer
+    import datatrove.pipeline.readers  # noqa: F401  (sets up datatrove's logging, which the next line quiets)
     from loguru import logger
 
     logger.remove()  # datatrove logs every file it reads to stderr
+    warm = benchlib.corpus(20, "jsonl", seed=1, root=work) / "articles-00000.jsonl"
+    ours_runner(warm)(), datatrove_runner(warm)()  # warm up: imports, regexes, datatrove's spaCy tokenizer
     ours, theirs = ours_runner(path), datatrove_runner(path)
     t_ours, t_dt, kept = [], [], (None, None)
     for _ in range(a.repeats):
