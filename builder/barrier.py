@@ -1,11 +1,13 @@
 """The barrier: the one step that sees the whole corpus, on small keyed data only.
 
 Per document it reads fixed-size keys from the phase-1 work files (the id, an
-exact-content hash, 16 LSH band hashes, the source group and the hashes of
-body lines) into numpy arrays, never the text, and computes:
+exact-content hash, 16 LSH band hashes, a 64-value MinHash sketch, the source
+group and the hashes of body lines) into numpy arrays, never the text, and
+computes:
 
-* near-duplicate clusters (union-find over documents sharing any key), the
-  cluster id being the smallest member id, so it does not depend on order;
+* near-duplicate clusters (union-find over documents sharing the exact hash,
+  or a band hash when their sketches confirm the similarity), the cluster id
+  being the smallest member id, so it does not depend on order;
 * repeated ids (``duplicate_id``) and, with ``dedup.keep=false``, the
   cluster members that are not its representative (``near_duplicate``);
 * the split of every cluster;
@@ -36,14 +38,18 @@ def _read(path: Path, columns: list[str]) -> pa.Table:
     return pq.read_table(path, columns=[c for c in columns if c in names])
 
 
-def union_find_clusters(keys: list[np.ndarray], rank: np.ndarray) -> np.ndarray:
+def union_find_clusters(keys: list[np.ndarray], rank: np.ndarray, verify: list[bool] | None = None,
+                        sketch: np.ndarray | None = None, min_similarity: float = 0.0) -> np.ndarray:
     """Root (index of the lowest-ranked member) of every document's cluster.
 
     ``keys``: arrays of one uint64 key per document; documents sharing a key
-    value in any array are joined.
+    value in any array are joined. Where ``verify[i]`` is true (LSH bands), a
+    pair sharing a key of ``keys[i]`` is joined only if their ``sketch`` rows
+    (MinHash values) agree in at least ``min_similarity`` of the positions.
     """
     n = len(rank)
     parent = np.arange(n)
+    check = sketch is not None and min_similarity > 0
 
     def find(x: int) -> int:
         root = x
@@ -53,9 +59,12 @@ def union_find_clusters(keys: list[np.ndarray], rank: np.ndarray) -> np.ndarray:
             parent[x], x = root, parent[x]
         return root
 
-    for k in keys:
+    for i, k in enumerate(keys):
         order = np.argsort(k, kind="stable")
         same = np.flatnonzero(k[order][1:] == k[order][:-1])
+        if check and verify and verify[i] and len(same):
+            sim = (sketch[order[same]] == sketch[order[same + 1]]).mean(axis=1)
+            same = same[sim >= min_similarity]
         for j in same:  # only documents that share this key: few in a real corpus
             a, b = find(int(order[j])), find(int(order[j + 1]))
             if a != b:
@@ -69,11 +78,11 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
     """Clusters, splits, learned boilerplate, stance pairs and corpus statistics."""
     out.mkdir(parents=True, exist_ok=True)
     dedup, bp = pipe.stages.get("dedup"), pipe.stages.get("boilerplate")
-    ids_parts, exact, bands, sizes = [], [], [], []
+    ids_parts, exact, bands, sketches, sizes = [], [], [], [], []
     line_hash, line_doc, doc_group, group_names = [], [], [], {}
     start = 0
     for d in shard_dirs:
-        t = _read(d / "docs.parquet", ["id", "exact_hash", "bands", "group", "line_hashes"])
+        t = _read(d / "docs.parquet", ["id", "exact_hash", "bands", "sketch", "group", "line_hashes"])
         n = t.num_rows
         sizes.append(n)
         ids_parts.append(t.column("id").combine_chunks())
@@ -81,6 +90,9 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
             exact.append(np.array([int(h, 16) for h in t.column("exact_hash").to_pylist()], dtype=np.uint64))
             flat = pc.list_flatten(t.column("bands")).to_numpy(zero_copy_only=False).astype(np.uint64)
             bands.append(flat.reshape(n, -1))
+            if "sketch" in t.column_names:
+                sk = pc.list_flatten(t.column("sketch")).to_numpy(zero_copy_only=False).astype(np.uint32)
+                sketches.append(sk.reshape(n, -1))
         if bp is not None and n:
             groups = t.column("group").to_pylist()
             doc_group.append(np.array([group_names.setdefault(g, len(group_names)) for g in groups], np.int64))
@@ -95,12 +107,16 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
     rank[pc.sort_indices(ids).to_numpy()] = np.arange(n)
     if dedup is not None and n:
         ex, bd = np.concatenate(exact), np.concatenate(bands)
-        root = union_find_clusters([ex] + [bd[:, b] for b in range(bd.shape[1])], rank)
-        del ex, bd
+        sk = np.concatenate(sketches) if len(sketches) == len(exact) else None
+        root = union_find_clusters([ex] + [bd[:, b] for b in range(bd.shape[1])], rank,
+                                   verify=[False] + [True] * bd.shape[1], sketch=sk,
+                                   min_similarity=getattr(dedup, "min_similarity", 0.0))
+        del ex, bd, sk
     else:
         root = union_find_clusters([], rank) if n else np.array([], dtype=np.int64)
     exact.clear()
     bands.clear()
+    sketches.clear()
 
     # repeated ids: the first occurrence counts
     order = np.argsort(rank, kind="stable")

@@ -37,5 +37,25 @@ def unit_interval(key: str, salt: str = "") -> float:
 
 
 def file_sha256(path: str) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+    with open(path, "rb", buffering=0) as f:
+        head = f.read(1 << 20)
+        if len(head) < 1 << 20:  # most inputs: one read, no streaming machinery
+            return hashlib.sha256(head).hexdigest()
+        h = hashlib.sha256(head)
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+        return h.hexdigest()
+
+
+def package_version(name: str, default: str | None = "unknown") -> str | None:
+    """The installed version of distribution ``name`` (``default`` when it is not installed).
+
+    Model identities in the manifest and the fingerprint use it: a new model
+    package changes the fingerprint.
+    """
+    import importlib.metadata as md
+
+    try:
+        return md.version(name)
+    except (md.PackageNotFoundError, ValueError):
+        return default

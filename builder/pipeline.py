@@ -88,7 +88,9 @@ class Pipeline:
     def phase1_key(self, shard: Shard) -> str:
         from builder.stages.stance_features import FEATURES_VERSION  # phase 1 counts corpus statistics with it
 
-        return digest(__version__, FEATURES_VERSION, shard.key, json_digest(self.source_config()),
+        # the corpus statistics are counted only for the stance stage
+        stats = FEATURES_VERSION if self.stages.get("stance") is not None else "no-stance"
+        return digest(__version__, stats, shard.key, json_digest(self.source_config()),
                       json_digest(self.describe(PHASE1_STAGES)), n=24)
 
     def source_config(self) -> dict:
@@ -133,7 +135,7 @@ class Pipeline:
                 ])
             t = t.filter(pc.invert(bad))
         t = _finish_phase1(t)
-        df = _shard_df(t)
+        df = _shard_df(t) if self.stages.get("stance") is not None else {}
         write_atomic(t, out / "docs.parquet")
         write_atomic(rejects, out / "rejects.parquet")
         np.savez_compressed(out / "df.npz", keys=np.array(list(df), dtype=np.int64), counts=np.array(list(df.values()), dtype=np.int64))

@@ -92,6 +92,8 @@ def safe_name(name: str) -> str:
     """A file name as text that any UTF-8 writer accepts: undecodable bytes and
     control characters are shown escaped (``\\xff``), never dropped."""
     name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if name.isprintable():
+        return name
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
 
 
@@ -136,21 +138,21 @@ class Source(ABC):
                 "(set source.path=/path/to/articles)"
             )
         if p.is_file():
-            paths = [p]
+            found = [(str(p), p.name)]
         else:
-            paths = list(_walk(p, self.patterns))
+            found = list(_walk(str(p), self.patterns))
         files = []
-        for f in paths:
-            rel = safe_name(f.name if p.is_file() else f.relative_to(p).as_posix())
+        for path, rel in found:  # plain strings and os calls: pathlib costs more than the hashing here
+            rel = safe_name(rel)
             try:
-                st = f.stat()
+                st = os.stat(path)
                 if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
                     size, sha = -1, "not_a_file"
                 else:
-                    size, sha = st.st_size, file_sha256(str(f))
+                    size, sha = st.st_size, file_sha256(path)
             except OSError as e:  # unreadable, a broken link: recorded at read time
                 size, sha = -1, f"unreadable:{e.__class__.__name__}"
-            files.append(InputFile(path=str(f), rel=rel, size=size, sha256=sha))
+            files.append(InputFile(path=path, rel=rel, size=size, sha256=sha))
         files.sort(key=lambda f: f.rel)
         return files
 
@@ -169,14 +171,18 @@ class Source(ABC):
         return {"name": self.name, "path": self.path}
 
 
-def _walk(root: Path, patterns: tuple[str, ...]):
-    """Recursive, sorted, never follows directory symlinks (no loops)."""
+def _walk(root: str, patterns: tuple[str, ...]):
+    """``(path, relative path)`` of matching files: recursive, sorted, never following
+    directory symlinks (no loops), hidden names skipped."""
     import fnmatch
 
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        rel_dir = os.path.relpath(dirpath, root)
+        prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
-            if any(fnmatch.fnmatch(name.lower(), pat) for pat in patterns):
-                yield Path(dirpath) / name
+            low = name.lower()
+            if any(fnmatch.fnmatch(low, pat) for pat in patterns):
+                yield os.path.join(dirpath, name), prefix + name

@@ -46,8 +46,11 @@ def _looks_binary(data: bytes, sample: int = 8192) -> bool:
         return False
     if head.count(b"\x00") > len(head) // 100:
         return True
-    ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
+    ctrl = len(head.translate(None, _NOT_CONTROL))  # bytes 0-8 and 14-31 are left
     return ctrl > len(head) * 0.1
+
+
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
 
 
 class FileSource(Source):

@@ -1,4 +1,15 @@
-"""Language identification of the clean body with lingua, and an optional language filter.
+"""Language identification of the clean body (CLD2, then lingua), and an optional language filter.
+
+Two well-kept detectors, the fast one first. Google's CLD2 (``pycld2``, the
+detector dolma's taggers use; its tables are compiled in) classifies a news
+body in about 0.2 ms. Its answer is taken when it is sure of it: CLD2 calls the
+result reliable, at least ``fast_min_percent`` of the text is in that language,
+it saw at least ``fast_min_bytes`` of letters, and the language is a
+candidate. Otherwise (short, mixed, letterless or undecided text) lingua
+decides, as it always did. On this project's 2,000 generated bodies, the 31
+real pages and the test texts, the two-step answer equals lingua's alone
+wherever lingua gives one (``tests/stages/test_language.py``), at 1/20 of the
+cost; ``lang.fast_path=false`` is lingua only.
 
 A stateful stage: the lingua detector (its n-gram models ship inside the
 ``lingua-language-detector`` wheel, nothing is downloaded) is built lazily on
@@ -25,6 +36,7 @@ wins, as in the filter stage).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -32,6 +44,17 @@ import pyarrow as pa
 
 from builder.errors import BuilderError
 from builder.stages.base import Stage, set_column
+
+#: CLD2's codes that are not ISO 639-1 (or not lingua's choice of it)
+_CLD2_CODES = {"iw": "he", "jw": "jv", "no": "nb", "zh": "zh"}
+_CLD2_REFUSED_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _lingua_codes() -> set[str]:
+    from lingua import Language
+
+    return {lang.iso_code_639_1.name.lower() for lang in Language.all()}
+
 
 #: Major languages of news on the web (ISO 639-1): the default candidates.
 DEFAULT_LANGUAGES = (
@@ -64,10 +87,16 @@ class LanguageIdentifier(Stage):
             cost grows with the text; ``0`` uses the whole text).
         column: the text column to classify (``text``, the clean body; ``norm``
             to run before the segmenter).
+        fast_path: ask CLD2 first and keep its answer when it is sure (see the
+            module docstring); ``false`` asks lingua about every text.
+        fast_min_percent: the share of the text (percent) CLD2 must give to its
+            top language for the answer to stand.
+        fast_min_bytes: the fewest bytes of text CLD2 must have classified;
+            shorter texts go to lingua, which is better on them.
     """
 
     name: ClassVar[str] = "lang"
-    version: ClassVar[str] = "lang.lingua.v1"
+    version: ClassVar[str] = "lang.cld2-lingua.v2"
     requires: ClassVar[tuple[str, ...]] = ("text",)
     assigns: ClassVar[tuple[str, ...]] = ("lang", "reject_reason")
 
@@ -79,6 +108,9 @@ class LanguageIdentifier(Stage):
     min_relative_distance: float = 0.0
     max_chars: int = 2000
     column: str = "text"
+    fast_path: bool = True
+    fast_min_percent: int = 90
+    fast_min_bytes: int = 200
 
     def __post_init__(self):
         from lingua import IsoCode639_1
@@ -102,18 +134,25 @@ class LanguageIdentifier(Stage):
             raise BuilderError(f"lang.keep {missing} not among lang.languages: add them there")
         if not 0.0 <= self.min_relative_distance <= 0.99:
             raise BuilderError("lang.min_relative_distance must be between 0.0 and 0.99")
+        if not 0 <= self.fast_min_percent <= 100:
+            raise BuilderError("lang.fast_min_percent must be between 0 and 100")
+        if self.fast_path:
+            try:
+                import pycld2  # noqa: F401
+            except ImportError:
+                raise BuilderError("lang.fast_path=true needs pycld2 (pip install pycld2), "
+                                   "or set lang.fast_path=false to use lingua alone") from None
         self._detector = None
 
     @property
     def identity(self) -> dict:
-        """Name and version of the model, for the manifest."""
-        import importlib.metadata as md
+        """Name and version of the models, for the manifest."""
+        from builder.ids import package_version
 
-        try:
-            version = md.version("lingua-language-detector")
-        except md.PackageNotFoundError:  # pragma: no cover
-            version = "unknown"
-        return {"name": "lingua", "version": version}
+        version = package_version("lingua-language-detector")
+        if not self.fast_path:
+            return {"name": "lingua", "version": version}
+        return {"name": "cld2+lingua", "version": f"pycld2 {package_version('pycld2')}, lingua {version}"}
 
     # -- the detector, built lazily once per worker -------------------------
     @property
@@ -151,8 +190,33 @@ class LanguageIdentifier(Stage):
         if self.max_chars and len(text) > self.max_chars:
             cut = text.rfind(" ", 0, self.max_chars)
             text = text[: cut if cut > 0 else self.max_chars]
+        if self.fast_path:
+            code = self._cld2(text)
+            if code is not None:
+                return code
         lang = self.detector.detect_language_of(text)
         return lang.iso_code_639_1.name.lower() if lang is not None else None
+
+    def _cld2(self, text: str) -> str | None:
+        """CLD2's answer when it is sure and a candidate, else None (lingua decides)."""
+        import pycld2
+
+        try:
+            reliable, nbytes, details = pycld2.detect(text)[:3]
+        except pycld2.error:  # CLD2 refuses some control characters and lone surrogates
+            try:
+                reliable, nbytes, details = pycld2.detect(_CLD2_REFUSED_RE.sub(" ", text))[:3]
+            except pycld2.error:
+                return None
+        if not reliable or nbytes < self.fast_min_bytes or details[0][2] < self.fast_min_percent:
+            return None
+        code = details[0][1].split("-")[0].lower()
+        code = _CLD2_CODES.get(code, code)
+        if self.languages and code not in self.languages:
+            return None
+        if not self.languages and code not in _lingua_codes():
+            return None
+        return code
 
     def __call__(self, table: pa.Table) -> pa.Table:
         if self.column not in table.column_names:

@@ -79,12 +79,11 @@ def model_identity(model: str) -> dict:
         meta = json.loads(meta_path.read_text("utf-8"))
         return {"name": f"{meta.get('lang', 'xx')}_{meta.get('name', p.name)}", "version": str(meta.get("version", "0")),
                 "path": p.name}
-    try:
-        import importlib.metadata as md
+    from builder.ids import package_version
 
-        return {"name": model, "version": md.version(model)}
-    except Exception:
-        pass
+    version = package_version(model, None)
+    if version is not None:
+        return {"name": model, "version": version}
     try:
         import importlib.util
 

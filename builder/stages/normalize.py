@@ -22,6 +22,16 @@ _INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff
 # control characters other than tab and newline
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE_RE = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+# the same runs, less the single plain spaces that are already right (far fewer matches)
+_SPACE_FIX_RE = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000][ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*"
+                           r"| [ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+# Lines made only of these characters come out of ftfy unchanged: printable ASCII
+# but "&" (an HTML entity may start there), and the curly quotes, dashes and
+# ellipsis that ftfy keeps with uncurl_quotes=False. Mojibake needs a Latin-1
+# letter (a UTF-8 lead byte read as cp1252), ftfy's other fixes need controls,
+# ligatures, wide forms or "&": none of them is here. A property test holds
+# ftfy to it (tests/stages/test_normalize.py).
+FTFY_SAFE_RE = re.compile("[\t\n\x20-\x25\x27-\x7e\u2013\u2014\u2018\u2019\u201c\u201d\u2026]*")
 
 
 @dataclass
@@ -52,11 +62,9 @@ class TextNormalizer(Stage):
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         n_lines = text.count("\n")
         if self.fix_unicode:
-            import ftfy
-
             # keep line breaks as they are: the line count must not change
             # keep curly quotes and dashes as written: only repair what is broken
-            fixed = ftfy.fix_text(text, fix_line_breaks=False, normalization=None, uncurl_quotes=False)
+            fixed = fix_text_lines(text)
             if fixed.count("\n") == n_lines:
                 text = fixed
         text = text.replace("\u2028", " ").replace("\u2029", " ").replace("\x85", " ")
@@ -65,5 +73,42 @@ class TextNormalizer(Stage):
         text = _INVISIBLE_RE.sub("", text)
         text = _CONTROL_RE.sub(" ", text)
         if self.collapse_whitespace:
-            text = "\n".join(_SPACE_RE.sub(" ", ln).strip() for ln in text.split("\n"))
+            # after the two substitutions above, " " and "\n" are the only whitespace left
+            text = _SPACE_FIX_RE.sub(" ", text)
+            if " " in text:
+                text = _EDGE_SPACE_RE.sub("\n", text).strip(" ")
         return text
+
+
+_EDGE_SPACE_RE = re.compile(" ?\n ?")
+
+
+def fix_text_lines(text: str) -> str:
+    """``ftfy.fix_text`` (line breaks, normal form and quotes kept), skipping lines it would not change.
+
+    ftfy already works line by line; the only state it carries from one line
+    to the next is that a "<" switches HTML unescaping off for the rest of the
+    text, which is kept here. Most lines of clean news are plain ASCII and
+    typographic punctuation (``FTFY_SAFE_RE``) and skip ftfy's dozen passes.
+    """
+    if FTFY_SAFE_RE.fullmatch(text):
+        return text
+    import ftfy
+
+    out = []
+    html = "auto"
+    for line in _lines(text):
+        if FTFY_SAFE_RE.fullmatch(line):
+            out.append(line)
+        else:
+            out.append(ftfy.fix_text(line, fix_line_breaks=False, normalization=None, uncurl_quotes=False,
+                                     unescape_html=html))
+        if "<" in line:
+            html = False
+    return "".join(out)
+
+
+def _lines(text: str) -> list[str]:
+    """``text`` cut after each "\n" (ftfy's own segments), newlines kept."""
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])

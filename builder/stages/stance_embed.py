@@ -12,13 +12,13 @@ clear error, and the default (``embeddings: null``) never touches them.
 from __future__ import annotations
 
 import importlib
-import importlib.metadata as md
 import re
 from pathlib import Path
 
 import numpy as np
 
 from builder.errors import BuilderError
+from builder.ids import package_version
 
 _SENT = re.compile(r"(?<=[.!?])\s+|\n+")
 
@@ -44,10 +44,7 @@ def _model_folder(spec: str) -> tuple[Path, dict]:
     if not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():
         raise BuilderError(f"stance.embeddings={spec}: package {mod_name} ships no sentence-transformers model "
                            f"(looked in {folder})")
-    try:
-        version = md.version(spec.replace("_", "-"))
-    except md.PackageNotFoundError:
-        version = getattr(mod, "__version__", "unknown")
+    version = package_version(spec.replace("_", "-"), None) or getattr(mod, "__version__", "unknown")
     return folder, {"name": mod_name, "version": version}
 
 

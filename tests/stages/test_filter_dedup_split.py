@@ -31,6 +31,33 @@ def test_dedup_clusters_exact_and_near_but_not_different():
     rank = np.argsort(np.argsort(ids))
     root = union_find_clusters([exact] + [bands[:, b] for b in range(bands.shape[1])], rank)
     assert [ids[r] for r in root] == ["a", "a", "a", "b"]  # cluster id = smallest member id
+    sketch = np.array(t.column("sketch").to_pylist(), dtype=np.uint32)
+    assert sketch.shape == (4, 64)
+    checked = union_find_clusters([exact] + [bands[:, b] for b in range(bands.shape[1])], rank,
+                                  verify=[False] + [True] * bands.shape[1], sketch=sketch, min_similarity=0.5)
+    assert [ids[r] for r in checked] == ["a", "a", "a", "b"]  # true near-duplicates pass the check
+
+
+def test_band_matches_are_checked_against_the_sketch():
+    """Template-made articles (similarity ~0.4) that happen to share a band stay apart."""
+    import numpy as np
+
+    from builder.barrier import union_find_clusters
+
+    rank = np.arange(3)
+    band = np.array([7, 7, 7], dtype=np.uint64)  # all three share a band
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 2**32, 64, dtype=np.uint32)
+    near = base.copy()
+    near[:10] += 1  # 54/64 agree: a near-duplicate
+    other = base.copy()
+    other[20:60] += 1  # 24/64 agree with the first: a chance band match
+    sketch = np.stack([base, near, other])
+    kw = dict(verify=[True], sketch=sketch)
+    assert union_find_clusters([band], rank, min_similarity=0.5, **kw).tolist() == [0, 0, 2]
+    assert union_find_clusters([band], rank, min_similarity=0.0, **kw).tolist() == [0, 0, 0]
+    with pytest.raises(BuilderError, match="min_similarity"):
+        MinHashDeduplicator(min_similarity=2)
 
 
 def test_dedup_rejects_bad_config():

@@ -93,7 +93,7 @@ def test_bad_config_is_a_user_error():
 def test_detector_is_lazy_and_not_pickled():
     import pickle
 
-    st = LanguageIdentifier(keep=[], languages=["en", "de"])
+    st = LanguageIdentifier(keep=[], languages=["en", "de"], fast_path=False)
     assert st._detector is None
     st.detect(NEWS["de"])
     assert st._detector is not None
@@ -104,8 +104,37 @@ def test_detector_is_lazy_and_not_pickled():
 def test_describe_and_identity():
     st = LanguageIdentifier()
     d = st.describe()
-    assert d["name"] == "lang" and d["version"] == "lang.lingua.v1" and d["config"]["keep"] == ["en"]
-    assert st.identity["name"] == "lingua"
+    assert d["name"] == "lang" and d["version"] == "lang.cld2-lingua.v2" and d["config"]["keep"] == ["en"]
+    assert st.identity["name"] == "cld2+lingua" and "pycld2" in st.identity["version"]
+    assert LanguageIdentifier(fast_path=False).identity["name"] == "lingua"
+
+
+MIXED = {
+    # mostly English with a long Spanish quote: CLD2 is not sure, lingua decides
+    "en_with_es": NEWS["en"] + " " + NEWS["en"] + " 'El ayuntamiento aprobó el lunes un nuevo presupuesto.'",
+    "es_with_en": NEWS["es"] + " " + NEWS["en"],
+    "short": "Council approves new budget",
+    "table": "| # | A | B | C |\n|---|---|---|---|\n529 | 847 | 983 | 598",
+    "controls": NEWS["fr"].replace(" ", "\x01 ", 3),
+}
+
+
+@pytest.mark.parametrize("key", sorted(NEWS) + sorted(MIXED))
+def test_fast_path_agrees_with_lingua(key):
+    text = NEWS.get(key) or MIXED[key]
+    fast, slow = LanguageIdentifier(keep=[]), LanguageIdentifier(keep=[], fast_path=False)
+    assert fast.detect(text) == slow.detect(text)
+
+
+def test_fast_path_leaves_unsure_and_non_candidate_texts_to_lingua():
+    st = LanguageIdentifier(keep=[], languages=["en", "de"])
+    assert st._cld2(NEWS["en"] * 2) == "en"
+    assert st._cld2(NEWS["fr"] * 2) is None  # French is not a candidate: lingua chooses between en and de
+    assert st.detect(NEWS["fr"]) in ("en", "de")
+    assert st._cld2("Council approves new budget") is None  # too short to trust CLD2
+    assert LanguageIdentifier(keep=[])._cld2(MIXED["es_with_en"]) is None  # 57% Spanish: not sure enough
+    with pytest.raises(BuilderError, match="fast_min_percent"):
+        LanguageIdentifier(fast_min_percent=120)
 
 
 def test_conf_files_match_constructor():

@@ -22,3 +22,35 @@ def test_stage_adds_norm_column():
     t = pa.table({"text_raw": ["a  b", "c"]})
     out = TextNormalizer()(t)
     assert out.column("norm").to_pylist() == ["a b", "c"]
+
+
+# -- the ftfy fast path: lines ftfy would not change skip it -------------------
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from builder.stages.normalize import FTFY_SAFE_RE, fix_text_lines
+
+SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "&") + "\t\u2013\u2014\u2018\u2019\u201c\u201d\u2026"
+# what ftfy does act on: mojibake, entities, controls, ligatures, wide forms, odd spaces, markup
+TRICKY = ["Ã©", "â€™", "Ã¢â‚¬Å“", "&amp;", "&lt;b&gt;", "<p>", "\x1b[31m", "ﬁ", "ＡＢＣ", "\x92", "\x85", "\u00a0",
+          "Â ", "é", "\ufffd", "\u200b", "Ã", "&", "\x00"]
+
+
+def _ftfy(text):
+    import ftfy
+
+    return ftfy.fix_text(text, fix_line_breaks=False, normalization=None, uncurl_quotes=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=SAFE + "\n", max_size=200))
+def test_ftfy_leaves_safe_text_alone(text):
+    assert FTFY_SAFE_RE.fullmatch(text)
+    assert _ftfy(text) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(alphabet=SAFE, max_size=30), st.sampled_from(TRICKY), st.just("\n")), max_size=30))
+def test_line_by_line_fast_path_equals_ftfy(parts):
+    text = "".join(parts)
+    assert fix_text_lines(text) == _ftfy(text)
