@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -249,6 +250,8 @@ def _run(c: dict, source, inputs, work: Path, models: dict) -> dict:
     pipe = Pipeline(c)
     p1_dirs = [work / "p1" / f"{s.index:05d}-{pipe.phase1_key(s)}" for s in shards]
     executor.start(c)
+    # the driver waits while workers run phase 1: import the writer's heavy libraries meanwhile
+    threading.Thread(target=_prewarm_writer_imports, name="prewarm", daemon=True).start()
     try:
         log.info("Phase 1 (read, clean, segment): %d inputs in %d shards", len(inputs), len(shards))
         stats1 = executor.map(work_phase1, list(zip(shards, map(str, p1_dirs))), "clean")
@@ -284,6 +287,16 @@ def _run(c: dict, source, inputs, work: Path, models: dict) -> dict:
     return {"p1": p1_dirs, "p2": p2_dirs, "counts": counts, "pipeline": pipe, "barrier": bstats}
 
 
+def _prewarm_writer_imports() -> None:
+    """Import ``datasets`` and matplotlib (about 1.5 s) in a thread; the writer would otherwise wait for them."""
+    try:
+        import datasets  # noqa: F401
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.figure  # noqa: F401
+    except Exception:  # noqa: BLE001 - the writer imports them again and reports a real problem
+        pass
+
+
 def _concat(paths: list[Path], schema: pa.Schema) -> pa.Table:
     tabs = [pq.read_table(p) for p in paths if p.exists()]
     return pa.concat_tables([t.cast(schema) for t in tabs]) if tabs else schema.empty_table()
@@ -310,8 +323,6 @@ def _write_release(root: Path, p: Plan, result: dict) -> None:
         splits = write_config(root, conf, [d / f"{conf}.parquet" for d in result["p2"]], feats, max_rows,
                               on_chunk=lambda split, t, conf=conf: stats_acc.update(conf, t),
                               arrow=c["release"].get("arrow", True))
-        for s in splits.values():
-            s["file_records"] = [file_record(root, f) for f in s["files"]]
         configs[conf] = {"features": feats, "splits": splits}
     rejects = pa.concat_tables([_concat([d / "rejects.parquet" for d in result["p1"]], REJECT_SCHEMA),
                                 _concat([d / "_rejects.parquet" for d in result["p2"]], REJECT_SCHEMA)])
@@ -355,8 +366,9 @@ def _write_release(root: Path, p: Plan, result: dict) -> None:
     quality = c["release"].get("quality") or {}
     (root / "README.md").write_text(card_mod.render(meta, configs, stats, manifest, charts=charts, changes=changes,
                                                     quality=quality), encoding="utf-8")
+    known = {r["path"]: r for cf in configs.values() for sp in cf["splits"].values() for r in sp["file_records"]}
     files = sorted(p for p in root.rglob("*") if p.is_file())
-    manifest["files"] = [file_record(root, p) for p in files]
+    manifest["files"] = [known.get(p.relative_to(root).as_posix()) or file_record(root, p) for p in files]
     (root / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
 
 

@@ -88,7 +88,8 @@ class Statistics:
     def __init__(self):
         self.words = 0
         self.teaser_kinds: Counter = Counter()
-        self.teasers_per_article: Counter = Counter()
+        self.teasers_hist: Counter = Counter()  # articles by number of teasers (articles with any)
+        self._run = (None, 0)  # the article whose teasers are being counted, and how many so far
         self.entities: Counter = Counter()
         self.tokens = 0
         self.stance_labels: Counter = Counter()
@@ -103,7 +104,16 @@ class Statistics:
             self.words += int(pc.sum(table.column("n_words")).as_py() or 0)
         elif config == "teasers":
             self.teaser_kinds.update(table.column("kind").to_pylist())
-            self.teasers_per_article.update(table.column("article_id").to_pylist())
+            # an article's teasers are contiguous in the release order: count runs, keep no per-article map
+            aid, k = self._run
+            for a in table.column("article_id").to_pylist():
+                if a == aid:
+                    k += 1
+                else:
+                    if aid is not None:
+                        self.teasers_hist[k] += 1
+                    aid, k = a, 1
+            self._run = (aid, k)
         elif config == "ner":
             ents = pc.list_flatten(table.column("entities"))
             self.entities.update(pc.struct_field(ents, "label").to_pylist())
@@ -125,9 +135,12 @@ class Statistics:
             st["teasers"] = n_t
             st["teasers_per_article"] = round(n_t / n_art, 3) if n_art else 0.0
             st["teaser_kinds"] = {("related", "teaser")[k]: v for k, v in sorted(self.teaser_kinds.items())}
-            hist = Counter(self.teasers_per_article.values())
-            if n_art - len(self.teasers_per_article):
-                hist[0] = n_art - len(self.teasers_per_article)
+            hist = Counter(self.teasers_hist)
+            if self._run[0] is not None:
+                hist[self._run[1]] += 1
+            with_teasers = sum(hist.values())
+            if n_art - with_teasers:
+                hist[0] = n_art - with_teasers
             st["teasers_per_article_hist"] = {k: hist[k] for k in sorted(hist)}
         if "ner" in configs:
             st["ner_sentences"] = sum(s["num_examples"] for s in configs["ner"]["splits"].values())

@@ -1,13 +1,16 @@
 """Write a release folder: Parquet per config and split, Arrow DatasetDicts, audit.
 
-Data files are deterministic: rows sorted by id, an explicit schema with the
-``datasets`` features embedded (as ``Dataset.to_parquet`` does), fixed writer
-settings and no timestamps, so the same build gives the same bytes.
+Data files are deterministic: rows in input order (sorted input paths, record
+order within a file, then teaser, sentence, pair or line order within an
+article), an explicit schema with the ``datasets`` features embedded (as
+``Dataset.to_parquet`` does), fixed writer settings and no timestamps, so the
+same build gives the same bytes whatever the shard size or executor.
 
-Memory is bounded by a chunk of rows, not by the corpus: every work shard is
-already sorted by ``(split, id)``, so the writer sorts only the ids (small),
-then streams chunks of the global order, each chunk read as contiguous row
-ranges of the shards (a k-way merge done with ranges instead of row by row).
+Memory is bounded by a chunk of rows, not by the corpus or the number of
+shards: shards are contiguous ranges of the sorted inputs and each work shard
+is ordered by split (stable), so the writer streams shard after shard, one
+work row group at a time, re-cut into fixed-size chunks. No merge, no sort of
+the corpus, every row read once.
 """
 
 from __future__ import annotations
@@ -82,59 +85,80 @@ def _label_ids(col, feat, column: str) -> pa.Array:
 
 
 def sort_work(table: pa.Table) -> pa.Table:
-    """Sort a work shard by (split, id): the order the writer relies on."""
+    """Order a work shard by split, keeping input order within each split (a stable sort).
+
+    Phase 2 emits rows in input order (documents as read, then teaser
+    position, sentence, pair or line within a document); shards are
+    contiguous ranges of the sorted inputs. So shard after shard, split by
+    split, is one global order that does not depend on the shard size or the
+    executor, and the writer can stream it without a merge.
+    """
     if table.num_rows == 0:
         return table
-    return table.take(pc.sort_indices(table, sort_keys=[("split", "ascending"), ("id", "ascending")]))
+    row = pa.array(np.arange(table.num_rows, dtype=np.int64))
+    keyed = table.append_column("__row", row)
+    order = pc.sort_indices(keyed, sort_keys=[("split", "ascending"), ("__row", "ascending")])
+    return table.take(order)
 
 
-class _Shard:
-    """One work shard of one config: the row range of a split, read by row groups."""
+class _ShardRange:
+    """Where one split's rows sit in one work shard (contiguous after ``sort_work``)."""
 
     def __init__(self, path: Path, split: str):
-        self.pf = pq.ParquetFile(path)
-        cols = self.pf.read(columns=["split", "id"])
-        sp = cols.column("split").to_numpy(zero_copy_only=False)
+        self.path = path
+        pf = pq.ParquetFile(path)
+        sp = pf.read(columns=["split"]).column("split").to_numpy(zero_copy_only=False)
         rows = np.flatnonzero(sp == split)
-        self.lo = int(rows[0]) if len(rows) else 0
-        self.ids = cols.column("id").slice(self.lo, len(rows)).combine_chunks()
-        md = self.pf.metadata
+        self.lo, self.n = (int(rows[0]), len(rows)) if len(rows) else (0, 0)
+        if self.n and int(rows[-1]) - self.lo + 1 != self.n:
+            raise BuilderError(f"work shard {path} is not ordered by split; delete the work folder and rebuild")
+        md = pf.metadata
         self.starts = np.cumsum([0] + [md.row_group(i).num_rows for i in range(md.num_row_groups)])
 
-    def read(self, a: int, b: int) -> pa.Table:
-        """Rows ``[a, b)`` of this shard's split range."""
-        a, b = a + self.lo, b + self.lo
-        g0 = int(np.searchsorted(self.starts, a, side="right") - 1)
-        g1 = int(np.searchsorted(self.starts, b - 1, side="right") - 1)
-        t = self.pf.read_row_groups(list(range(g0, g1 + 1)))
-        return t.slice(a - int(self.starts[g0]), b - a)
+    def tables(self) -> Iterator[pa.Table]:
+        """The split's rows, one work row group at a time (the file is open only meanwhile)."""
+        pf = pq.ParquetFile(self.path)
+        hi = self.lo + self.n
+        for g in range(len(self.starts) - 1):
+            g_lo, g_hi = int(self.starts[g]), int(self.starts[g + 1])
+            a, b = max(g_lo, self.lo), min(g_hi, hi)
+            if a < b:
+                yield pf.read_row_group(g).slice(a - g_lo, b - a)
+        pf.close()
 
 
-def merged_chunks(paths: list[Path], split: str, chunk: int) -> tuple[int, Iterator[pa.Table]]:
-    """Total rows of ``split`` over all shards, and an iterator of id-ordered chunks."""
-    shards = [s for s in (_Shard(p, split) for p in paths if p.exists()) if len(s.ids)]
-    if not shards:
-        return 0, iter(())
-    ids = pa.concat_arrays([s.ids for s in shards])
-    owner = np.concatenate([np.full(len(s.ids), k, dtype=np.int32) for k, s in enumerate(shards)])
-    local = np.concatenate([np.arange(len(s.ids), dtype=np.int64) for s in shards])
-    order = pc.sort_indices(ids).to_numpy()
-    n = len(ids)
-    del ids
-    for s in shards:
-        s.ids = None  # only the order is kept
+def ordered_chunks(paths: list[Path], split: str, chunk: int) -> tuple[int, Iterator[pa.Table]]:
+    """Total rows of ``split`` over all shards, and an iterator of chunks of exactly ``chunk`` rows
+    (the last one shorter) in the global order: shard after shard.
+
+    Memory holds one chunk and one work row group, whatever the number of
+    shards; every row is read once. Chunk boundaries do not depend on shard
+    boundaries, so the Parquet row groups (and bytes) do not either.
+    """
+    ranges = [r for r in (_ShardRange(p, split) for p in paths if p.exists()) if r.n]
+    n = sum(r.n for r in ranges)
+
+    def compact(parts: list[pa.Table]) -> pa.Table:
+        # a copy with fresh buffers: slices would carry their row group's buffers into
+        # the Arrow files and byte counts, which would then depend on the shard boundaries
+        t = pa.concat_tables(parts)
+        return t.take(pa.array(np.arange(t.num_rows, dtype=np.int64)))
 
     def gen():
-        for start in range(0, n, chunk):
-            sel = order[start : start + chunk]
-            pieces, keys = [], []
-            for k in np.unique(owner[sel]):
-                rows = np.sort(local[sel][owner[sel] == k])
-                lo, hi = int(rows[0]), int(rows[-1]) + 1
-                assert hi - lo == len(rows), "work shard not sorted by id"
-                pieces.append(shards[k].read(lo, hi))
-            t = pa.concat_tables(pieces)
-            yield t.take(pc.sort_indices(t, sort_keys=[("id", "ascending")]))
+        buf: list[pa.Table] = []
+        have = 0
+        for r in ranges:
+            for t in r.tables():
+                while t.num_rows:
+                    take = min(chunk - have, t.num_rows)
+                    buf.append(t.slice(0, take))
+                    have += take
+                    t = t.slice(take)
+                    if have == chunk:
+                        yield compact(buf)
+                        buf, have = [], 0
+        if have:
+            yield compact(buf)
 
     return n, gen()
 
@@ -153,7 +177,7 @@ def write_config(root: Path, config: str, paths: list[Path], feats, max_rows_per
     folder.mkdir(parents=True, exist_ok=True)
     chunk = max(1, min(ROW_GROUP_SIZE, max_rows_per_file))
     for split in SPLITS:
-        n, chunks = merged_chunks(paths, split, chunk)
+        n, chunks = ordered_chunks(paths, split, chunk)
         n_files = math.ceil(n / max_rows_per_file)
         files = [folder / f"{split}-{i:05d}-of-{n_files:05d}.parquet" for i in range(n_files)]
         arrow_dir = root / "arrow" / config / split
@@ -194,23 +218,22 @@ def write_config(root: Path, config: str, paths: list[Path], feats, max_rows_per
         if arrow and n == 0:
             with pa.ipc.new_stream(str(arrow_files[0]), schema):
                 pass
+        records = [file_record(root, f) for f in files]  # each file hashed once, here
         if arrow:
-            _arrow_metadata(arrow_dir, config, split, feats, arrow_files, files)
-        out[split] = {"files": files, "num_examples": n, "num_bytes": nbytes}
+            _arrow_metadata(arrow_dir, config, split, feats, arrow_files, [r["sha256"] for r in records])
+        out[split] = {"files": files, "num_examples": n, "num_bytes": nbytes, "file_records": records}
     if arrow:
         (root / "arrow" / config / "dataset_dict.json").write_text(json.dumps({"splits": list(SPLITS)}))
     return out
 
 
-def _arrow_metadata(folder: Path, config: str, split: str, feats, arrow_files: list[Path], parquet: list[Path]) -> None:
-    """The two JSON files ``Dataset.save_to_disk`` writes beside its Arrow files."""
+def _arrow_metadata(folder: Path, config: str, split: str, feats, arrow_files: list[Path],
+                    parquet_sha256: list[str]) -> None:
+    """The two JSON files ``Dataset.save_to_disk`` writes beside its Arrow files
+    (the state's fingerprint: a digest of the split's Parquet digests)."""
     import hashlib
 
-    h = hashlib.sha256()
-    for f in parquet:
-        with open(f, "rb") as fh:  # streamed: a split's files can be large
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
+    h = hashlib.sha256("\n".join(parquet_sha256).encode("ascii"))
     info = {"citation": "", "config_name": config, "description": "", "features": feats.to_dict(),
             "homepage": "", "license": ""}
     state = {"_data_files": [{"filename": f.name} for f in arrow_files], "_fingerprint": h.hexdigest()[:16],
@@ -226,21 +249,25 @@ def write_audit(root: Path, removed_paths: list[Path], rejects: pa.Table) -> Non
 
     folder = root / "audit"
     folder.mkdir(parents=True, exist_ok=True)
-    learned: Counter = Counter()
-    n, chunks = merged_chunks(removed_paths, "audit", ROW_GROUP_SIZE)
+    per_text: Counter = Counter()  # learned line -> articles it was removed from
+    carry: set = set()  # (text, article) pairs of the last article of the previous chunk
+    n, chunks = ordered_chunks(removed_paths, "audit", ROW_GROUP_SIZE)
     schema = None
     with _LazyWriter(folder / "removed_lines.parquet") as w:
         for t in chunks:
             t = t.drop_columns(["id", "split"])
             w.write(t)
             lb = t.filter(pc.equal(t.column("reason"), "learned_boilerplate"))
-            learned.update(zip(lb.column("text").to_pylist(), lb.column("article_id").to_pylist()))
+            aids = lb.column("article_id").to_pylist()
+            pairs = set(zip(lb.column("text").to_pylist(), aids))
+            per_text.update(text for text, _ in pairs - carry)  # an article's lines are contiguous
+            if aids:
+                carry = {p for p in pairs if p[1] == aids[-1]}
             schema = t.schema
         if schema is None:
             from builder.pipeline import AUDIT_REMOVED_SCHEMA
 
             w.write(AUDIT_REMOVED_SCHEMA.empty_table().drop_columns(["id", "split"]))
-    per_text = Counter(text for text, _ in learned)
     rows = sorted(per_text.items(), key=lambda r: (-r[1], r[0]))
     write_parquet(pa.table({"text": pa.array([r[0] for r in rows], pa.string()),
                             "articles": pa.array([r[1] for r in rows], pa.int64())}),
