@@ -44,3 +44,13 @@ def test_group_option_composes_and_matches_constructor(group, option, tmp_path):
 def test_experiment_conll():
     cfg = compose(["experiment=conll"])
     assert cfg.ner.scheme == "conll" and cfg.split.ratios.test == 0.2
+
+
+@pytest.mark.parametrize("executor", ["local", "ray"])
+def test_debug_config_works_with_every_executor(executor, tmp_path):
+    cfg = compose(["debug=default", f"executor={executor}", f"paths.dist={tmp_path}", "source.path=" + str(tmp_path)])
+    from builder.pipeline import instantiate_stage
+
+    ex = instantiate_stage(OmegaConf.to_container(cfg.executor, resolve=True))
+    assert ex.keep_work  # debug keeps the work files
+    assert getattr(ex, "processes", None) == 1 or getattr(ex, "num_workers", None) == 1

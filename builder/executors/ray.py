@@ -125,13 +125,19 @@ class RayExecutor(Executor):
             without GPUs is ignored with a warning rather than hang.
         progress: show a progress bar (on a terminal; log lines otherwise).
         keep_work: keep the work folder after a successful build.
+        processes: the local executor's name for ``num_workers``, used when
+            ``num_workers`` is 0 (so ``debug=default``, which sets
+            ``executor.processes=1``, runs one worker at a time on Ray too).
     """
 
     name = "ray"
 
     def __init__(self, address: str | None = None, num_workers: int = 0, num_cpus: float = 1,
-                 num_gpus: float | None = None, progress: bool = True, keep_work: bool = False):
+                 num_gpus: float | None = None, progress: bool = True, keep_work: bool = False,
+                 processes: int = 0):
         super().__init__(progress, keep_work)
+        if processes and not num_workers:  # the local executor's name for it (debug=default sets 1)
+            num_workers = processes
         if num_workers < 0:
             raise BuilderError(f"executor.num_workers must be 0 (automatic) or more, got {num_workers}")
         if num_cpus <= 0:
