@@ -70,6 +70,7 @@ from builder.errors import BuilderError
 from builder.stages.base import Stage, set_column
 from builder.stages.segment_patterns import (
     AMPM_RE,
+    ASCII_WORD_RE,
     AUTHOR_TAIL_RE,
     BOILERPLATE_RULES,
     BULLET_RE,
@@ -88,6 +89,7 @@ from builder.stages.segment_patterns import (
     DATE_WORDS,
     DEFAULT_DETECT_LANGUAGES,
     DIGIT_RE,
+    DOTS_RE,
     ELLIPSIS_RE,
     END_RE,
     FULL_STOP_RE,
@@ -101,6 +103,7 @@ from builder.stages.segment_patterns import (
     SENTENCE_SPLIT_RE,
     SENT_END_RE,
     SEPARATOR_RE,
+    SENT_END_REV_RE,
     STRONG_BOILERPLATE_RULES,
     TABLE_ROW_RE,
     TAG_RE,
@@ -129,7 +132,13 @@ REMOVED_TYPE = pa.struct(
     ]
 )
 
-@dataclass(eq=False)
+#: Lines of at most this many words keep what their text decides (words, kind) from one document to the next, for at
+#: most _CACHE_LINES lines: menus, bylines, teasers and boilerplate come back on every page of a site.
+_CACHE_WORDS = 12
+_CACHE_LINES = 8192
+
+
+@dataclass(eq=False, slots=True)
 class _Line:
     index: int
     start: int
@@ -218,13 +227,21 @@ class BoilerplateSegmenter(Stage):
         except re.error as e:
             raise BuilderError(f"invalid regular expression in segment.extra_boilerplate/extra_markers: {e}") from e
         self._strong = Rules(STRONG_BOILERPLATE_RULES)
-        self._captions = Rules(CAPTION_RULES, extra_compiled=CAPTION_CASE_SENSITIVE)
-        # stop words of every language: word → indices of the languages that list it
+        self._captions = Rules((*CAPTION_RULES, *CAPTION_CASE_SENSITIVE))
+        self._line_cache: dict[str, tuple] = {}  # see _CACHE_WORDS
+        self._trigger_words = self._boiler.keys | self._strong.keys | self._captions.keys
+        # stop words of every language: word → number of its set of languages (indices in self._codes), in self._langs
         self._codes = list(self._stops)
-        self._lang_of: dict[str, tuple[int, ...]] = {}
+        lang_of: dict[str, tuple[int, ...]] = {}
         for i, code in enumerate(self._codes):
             for w in self._stops[code]:
-                self._lang_of[w] = (*self._lang_of.get(w, ()), i)
+                lang_of[w] = (*lang_of.get(w, ()), i)
+        self._langs: list[tuple[int, ...]] = list(dict.fromkeys(lang_of.values()))
+        number = {langs: k for k, langs in enumerate(self._langs)}
+        self._langs_of: dict[str, int] = {w: number[langs] for w, langs in lang_of.items()}
+
+    def __getstate__(self):  # the line cache stays in its process
+        return {**self.__dict__, "_line_cache": {}}
 
     # ------------------------------------------------------------------ API
     def __call__(self, table: pa.Table) -> pa.Table:
@@ -294,22 +311,25 @@ class BoilerplateSegmenter(Stage):
     # ------------------------------------------------------------- features
     def _features(self, text: str) -> list[_Line]:
         out, pos = [], 0
-        counts: Counter = Counter()
+        tokens: list[str] = []  # every line's lower-case words, for the language
+        cache = self._line_cache
         for i, raw in enumerate(text.split("\n")):
-            ln = _Line(index=i, start=pos, end=pos + len(raw), text=raw)
-            pos += len(raw) + 1
-            ln.t = raw.strip()
-            m = BULLET_RE.match(ln.t)
-            if m and m.end() < len(ln.t):
-                ln.bullet, ln.core = m.group(0).strip(), ln.t[m.end():].strip()
+            t = raw.strip()
+            end = pos + len(raw)
+            f = cache.get(t)
+            if f is not None:  # a short line seen before: what its text decides is known
+                t, core, words, low, bullet, ends, kind = f
+                ln = _Line(i, pos, end, raw, t, core, words, low, len(words), bullet, ends_sentence=ends, kind=kind)
             else:
-                ln.core = ln.t
-            ln.words = WORD_RE.findall(ln.t)
-            ln.n_words = len(ln.words)
-            ln.low = [w.lower() for w in ln.words]
-            counts.update(ln.low)
+                ln = self._text_features(_Line(i, pos, end, raw, t))
+                if ln.n_words <= _CACHE_WORDS:
+                    if len(cache) >= _CACHE_LINES:
+                        cache.clear()
+                    cache[t] = (t, ln.core, ln.words, ln.low, ln.bullet, ln.ends_sentence, ln.kind)
+            tokens += ln.low
             out.append(ln)
-        stop = self._stop_set(counts)
+            pos = end + 1
+        stop = self._stop_set(tokens)
         for ln in out:
             self._classify(ln, stop)
         # a short credit line ("(Image: ...)", "Jane Doe | Getty Images") makes the line above it a caption
@@ -324,58 +344,81 @@ class BoilerplateSegmenter(Stage):
             prev = ln
         return out
 
-    def _stop_set(self, counts: dict[str, int]) -> frozenset[str]:
-        """The stop words of the language whose list covers most of the document's words."""
+    def _text_features(self, ln: _Line) -> _Line:
+        """Set what the stripped text ``ln.t`` alone decides: bullet, core, words, sentence end and the kind
+        (left empty for the kinds the stop words decide: prose, table, short)."""
+        t = ln.t
+        m = BULLET_RE.match(t)
+        if m and m.end() < len(t):
+            ln.bullet, ln.core = m.group(0).strip(), t[m.end():].strip()
+        else:
+            ln.core = t
+        ln.words = (ASCII_WORD_RE if t.isascii() else WORD_RE).findall(t)
+        ln.low = list(map(str.lower, ln.words))
+        ln.n_words = len(ln.words)
+        # SENT_END_RE.search(t), faster: the reversed pattern matched at the start of the reversed line
+        ln.ends_sentence = SENT_END_REV_RE.match(t[::-1]) is not None
+        ln.kind = self._text_kind(ln)
+        return ln
+
+    def _stop_set(self, tokens: list[str]) -> frozenset[str]:
+        """The stop words of the language whose list covers most of the document's words (``tokens``, lower case)."""
         cover = [0] * len(self._codes)
-        lang_of = self._lang_of
-        for w, c in counts.items():
-            for i in lang_of.get(w, ()):
-                cover[i] += c
+        langs = self._langs
+        # words are counted by the set of languages that list them (few sets, all counting done in C)
+        for k, c in Counter(map(self._langs_of.get, tokens)).items():
+            if k is not None:
+                for i in langs[k]:
+                    cover[i] += c
         best = max(range(len(cover)), key=lambda i: (cover[i], -i))  # the default language (index 0) wins ties
         return self._stops[self._codes[best]]
 
     def _classify(self, ln: _Line, stop: frozenset[str]) -> None:
-        t, words = ln.t, ln.words
-        low = set(ln.low)
-        if words:
-            ln.stop_ratio = len([w for w in ln.low if w in stop]) / len(words)
-            core = words if ln.core is t else WORD_RE.findall(ln.core)
-            caps = [w for w in core if len(w) > 3 and not w.isdigit() and w.lower() not in stop]
+        """Set the line's stop-word ratio, the kinds the stop words decide and (for lines that are not prose) title case."""
+        n = ln.n_words
+        if n:
+            ln.stop_ratio = sum(map(stop.__contains__, ln.low)) / n
+        if not ln.kind:
+            if n >= self.min_prose_words and ln.stop_ratio >= self.min_stopword_ratio and (
+                    ln.ends_sentence or n >= 3 * self.min_prose_words):
+                ln.kind = "prose"
+            elif TABLE_ROW_RE.match(ln.t) or (n >= 5 and max(4, 0.4 * n) <= sum(map(str.isdigit, ln.words)) < n):
+                ln.kind = "table"  # "| 1 | Jane Doe | 5040 |" or "1 Jane Doe 5040 5 1 17 27"
+            else:
+                ln.kind = "short"
+        if n and ln.kind != "prose":  # title case is only read on short lines (never on prose): skip the long lines
+            pairs = zip(ln.words, ln.low) if ln.core is ln.t else ((w, w.lower()) for w in WORD_RE.findall(ln.core))
+            caps = [w for w, lw in pairs if len(w) > 3 and lw not in stop and not w.isdigit()]
             ln.title_case = len(caps) >= 2 and sum(w[0].isupper() for w in caps) >= 0.8 * len(caps)
-        ln.ends_sentence = bool(SENT_END_RE.search(t))
+
+    def _text_kind(self, ln: _Line) -> str:
+        """The line's kind as its text decides it, or "" (prose, table or short: :meth:`_classify` decides)."""
+        t, n = ln.t, ln.n_words
         if not t:
-            ln.kind = "blank"
-        elif SEPARATOR_RE.match(t):
-            ln.kind = "separator"
-        elif ln.n_words <= 12 and any(m.match(t) for m in self._markers):
-            ln.kind = "marker"
-        elif ln.n_words <= self.max_headline_words + 4 and _INLINE_CHARS.search(t) and _inline_headline(t):
-            ln.kind = "inline_related"
-        elif COMMENTS_RE.match(t):
-            ln.kind = "comments"
-        elif ln.n_words <= 8 and END_RE.match(t):
-            ln.kind = "end"
-        elif (ln.n_words <= 40 and self._boiler.search(t, low)) or self._strong.search(t, low):
-            ln.kind = "boilerplate"
-        elif ln.n_words <= 60 and self._captions.search(t, low):
-            ln.kind = "caption"
-        elif self._is_date_line(ln):
-            ln.kind = "dateline"
-        elif (ln.n_words <= 20 and BYLINE_RE.match(t) or ln.n_words <= 12 and BYLINE_PART_RE.search(t)) \
+            return "blank"
+        if SEPARATOR_RE.match(t):
+            return "separator"
+        if n <= 12 and any(m.match(t) for m in self._markers):
+            return "marker"
+        if n <= self.max_headline_words + 4 and _INLINE_CHARS.search(t) and _inline_headline(t):
+            return "inline_related"
+        if COMMENTS_RE.match(t):
+            return "comments"
+        if n <= 8 and END_RE.match(t):
+            return "end"
+        hits = self._trigger_words.intersection(ln.low)  # the rules' trigger words in the line (mostly none)
+        if (n <= 40 and self._boiler.search(t, hits)) or self._strong.search(t, hits):
+            return "boilerplate"
+        if n <= 60 and self._captions.search(t, hits):
+            return "caption"
+        if self._is_date_line(ln):
+            return "dateline"
+        if (n <= 20 and BYLINE_RE.match(t) or n <= 12 and BYLINE_PART_RE.search(t)) \
                 and not FULL_STOP_RE.search(AMPM_RE.sub("", t)):
-            ln.kind = "byline"
-        elif self._is_truncated(t):
-            ln.kind = "truncated"
-        elif (
-            ln.n_words >= self.min_prose_words
-            and ln.stop_ratio >= self.min_stopword_ratio
-            and (ln.ends_sentence or ln.n_words >= 3 * self.min_prose_words)
-        ):
-            ln.kind = "prose"
-        elif TABLE_ROW_RE.match(t) or (ln.n_words >= 5 and max(4, 0.4 * ln.n_words) <= sum(w.isdigit() for w in words) < ln.n_words):
-            ln.kind = "table"  # "| 1 | Jane Doe | 5040 |" or "1 Jane Doe 5040 5 1 17 27"
-        else:
-            ln.kind = "short"
+            return "byline"
+        if self._is_truncated(t):
+            return "truncated"
+        return ""
 
     @staticmethod
     def _is_date_line(ln: _Line) -> bool:
@@ -393,12 +436,14 @@ class BoilerplateSegmenter(Stage):
             return True
         if ln.n_words > 14:
             return False
-        parts = [p for p in re.split(r"\s[|•·]\s|\s[-–—]\s", ln.t) if WORD_RE.search(p)]
+        parts = [p for p in _DATE_PARTS_RE.split(ln.t) if WORD_RE.search(p)]
         dated = [p for p in parts if DATE_ANCHOR_RE.search(p) and _only_date_words(WORD_RE.findall(p))]
         return bool(dated) and all(p in dated or len(WORD_RE.findall(p)) <= 3 for p in parts)
 
     def _is_truncated(self, t: str) -> bool:
         """A blurb cut off with an ellipsis, possibly followed by a section label."""
+        if "…" not in t and not DOTS_RE.search(t):  # a quick test: most lines have no ellipsis
+            return False
         m = None
         for m in ELLIPSIS_RE.finditer(t):  # noqa: B007 - the last ellipsis
             continue
@@ -406,7 +451,7 @@ class BoilerplateSegmenter(Stage):
             return False
         tail = t[m.end():].strip()
         # ellipsis at the very end, or followed by a short label (≤ 4 words) without sentence punctuation
-        return not tail or (len(WORD_RE.findall(tail)) <= 4 and not re.search(r"[.!?]", tail))
+        return not tail or (len(WORD_RE.findall(tail)) <= 4 and not _SENT_PUNCT_RE.search(tail))
 
     def _headline_like(self, ln: _Line) -> bool:
         """A line that can be a teaser headline: a few words, not a sentence ending in a full stop."""
@@ -415,7 +460,7 @@ class BoilerplateSegmenter(Stage):
         t = ln.core
         if t.endswith((".", ",", ";", ":")) and not t.endswith("..."):
             return False
-        m = re.match(r"^\W{0,2}([\w\"'“‘¡¿])(.?)", t)
+        m = _HEADLINE_START_RE.match(t)
         # headlines start with a capital, a digit or a quote ("a review after a year" is a list item; "iPhone ..." is fine)
         return bool(m) and not (m.group(1).islower() and not m.group(2).isupper())
 
@@ -470,7 +515,7 @@ class BoilerplateSegmenter(Stage):
             if c.label:
                 break
             nxt = self._next(lines, k + 1)
-            if c.kind in ("dateline", "byline") or (c.kind == "short" and c.n_words <= 3 and re.search(r"\d", c.t)) or (
+            if c.kind in ("dateline", "byline") or (c.kind == "short" and c.n_words <= 3 and DIGIT_RE.search(c.t)) or (
                     c.kind == "caption" and c.n_words <= 4):
                 if items == 0 and c.kind == "byline":
                     break
@@ -964,7 +1009,7 @@ def clean_headline(text: str) -> tuple[str, str | None]:
     m = TAG_RE.search(t)
     if m and m.start() > 0:
         section, t = m.group("tag").strip(), t[: m.start()]
-    parts = [p.strip() for p in re.split(r"\s+[|•·]\s+", t) if p.strip()]
+    parts = [p.strip() for p in _PIPES_RE.split(t) if p.strip()]
     if len(parts) >= 2:
         longest = max(parts, key=lambda p: len(WORD_RE.findall(p)))
         rest = [p for p in parts if p is not longest]
@@ -977,6 +1022,12 @@ def clean_headline(text: str) -> tuple[str, str | None]:
 
 
 _INLINE_CHARS = re.compile(r"[:|»>–—-]")
+# (compiled once: re.match(<string>, ...) looks its pattern up in re's cache on every call)
+_DATE_PARTS_RE = re.compile(r"\s[|•·]\s|\s[-–—]\s")
+_SENT_PUNCT_RE = re.compile(r"[.!?]")
+_HEADLINE_START_RE = re.compile(r"^\W{0,2}([\w\"'“‘¡¿])(.?)")
+_PIPES_RE = re.compile(r"\s+[|•·]\s+")
+_NUMBER_WORD_RE = re.compile(r"\d+(?:st|nd|rd|th|h|m|d|w|y|am|pm)?")
 
 
 def _inline_headline(t: str) -> str:
@@ -995,7 +1046,7 @@ def _is_prose_sentence(text: str) -> bool:
 
 
 def _only_date_words(words: list[str]) -> bool:
-    return all(w.isdigit() or w.lower() in DATE_WORDS or re.fullmatch(r"\d+(?:st|nd|rd|th|h|m|d|w|y|am|pm)?", w.lower())
+    return all(w.isdigit() or w.lower() in DATE_WORDS or _NUMBER_WORD_RE.fullmatch(w.lower())
                for w in words)
 
 
