@@ -35,9 +35,23 @@ _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
 
 
+_LINE_SPACES = re.compile(r"[^\S\n]+")
+
+
 def line_key(line: str) -> int:
-    norm = _SPACES.sub(" ", _DIGITS.sub("0", line.casefold())).strip()
+    """The hash a line is learned and matched by: case, digits and spacing do not count."""
+    return _key(_SPACES.sub(" ", _DIGITS.sub("0", line.casefold())).strip())
+
+
+def _key(norm: str) -> int:
     return int.from_bytes(hashlib.blake2b(norm.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def line_keys(text: str, max_words: int) -> list[int]:
+    """``line_key`` of every non-blank line of ``text`` with at most ``max_words`` words,
+    the normalisation done once for the whole text (it never moves a line break)."""
+    norm = _LINE_SPACES.sub(" ", _DIGITS.sub("0", text.casefold()))
+    return [_key(n.strip()) for n in norm.split("\n") if n.strip() and len(n.split()) <= max_words]
 
 
 def source_group(source: str, url: str | None, by: str) -> str:
@@ -87,8 +101,7 @@ class LearnedBoilerplate(Stage):
         groups, hashes = [], []
         for text, src, url in zip(table.column("text").to_pylist(), table.column("source").to_pylist(), urls):
             groups.append(source_group(src, url, self.group_by))
-            hashes.append([line_key(ln) for ln in (text or "").split("\n")
-                           if ln.strip() and len(ln.split()) <= self.max_words])
+            hashes.append(line_keys(text or "", self.max_words))
         table = set_column(table, "group", groups, pa.string())
         return set_column(table, "line_hashes", hashes, pa.list_(pa.uint64()))
 

@@ -32,6 +32,14 @@ _SPACE_FIX_RE = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000][ \t
 # ligatures, wide forms or "&": none of them is here. A property test holds
 # ftfy to it (tests/stages/test_normalize.py).
 FTFY_SAFE_RE = re.compile("[\t\n\x20-\x25\x27-\x7e\u2013\u2014\u2018\u2019\u201c\u201d\u2026]*")
+# ... and with Latin-1 letters (but Â and Ã, which ftfy's NBSP repair reads as mojibake)
+# standing between ASCII characters: mojibake of a UTF-8 sequence is always two or more
+# non-ASCII characters in a row, so a lone "é" in "José" cannot be one. Half the
+# accented lines of news qualify ("Zürich", "Pelé"); the property test covers them too.
+_ASCII = "\t\n\x20-\x25\x27-\x7e"
+FTFY_SAFE_LETTERS_RE = re.compile(
+    "(?:[\t\n\x20-\x25\x27-\x7e\u2013\u2014\u2018\u2019\u201c\u201d\u2026]"
+    f"|(?<![^{_ASCII}])[\u00c0\u00c1\u00c4-\u00d6\u00d8-\u00f6\u00f8-\u00ff](?![^{_ASCII}]))*")
 
 
 @dataclass
@@ -98,7 +106,7 @@ def fix_text_lines(text: str) -> str:
     out = []
     html = "auto"
     for line in _lines(text):
-        if FTFY_SAFE_RE.fullmatch(line):
+        if FTFY_SAFE_RE.fullmatch(line) or FTFY_SAFE_LETTERS_RE.fullmatch(line):
             out.append(line)
         else:
             out.append(ftfy.fix_text(line, fix_line_breaks=False, normalization=None, uncurl_quotes=False,

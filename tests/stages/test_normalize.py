@@ -28,7 +28,7 @@ def test_stage_adds_norm_column():
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder.stages.normalize import FTFY_SAFE_RE, fix_text_lines
+from builder.stages.normalize import FTFY_SAFE_LETTERS_RE, FTFY_SAFE_RE, fix_text_lines
 
 SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "&") + "\t\u2013\u2014\u2018\u2019\u201c\u201d\u2026"
 # what ftfy does act on: mojibake, entities, controls, ligatures, wide forms, odd spaces, markup
@@ -54,3 +54,20 @@ def test_ftfy_leaves_safe_text_alone(text):
 def test_line_by_line_fast_path_equals_ftfy(parts):
     text = "".join(parts)
     assert fix_text_lines(text) == _ftfy(text)
+
+
+LETTERS = "".join(chr(c) for c in range(0xC0, 0x100) if c not in (0xC2, 0xC3, 0xD7, 0xF7))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab XZ.,'-:0" + "’“”–—…" + LETTERS * 3, max_size=14))
+def test_ftfy_leaves_lone_latin1_letters_alone(text):
+    if FTFY_SAFE_LETTERS_RE.fullmatch(text):
+        assert _ftfy(text) == text
+
+
+def test_lone_letters_pass_but_letter_runs_go_to_ftfy():
+    assert FTFY_SAFE_LETTERS_RE.fullmatch("José Pelé of Zürich, 1958")
+    assert not FTFY_SAFE_LETTERS_RE.fullmatch("CafÃ©")  # mojibake: two non-ASCII in a row
+    assert not FTFY_SAFE_LETTERS_RE.fullmatch("Ñandú”")  # a letter against a quote
+    assert fix_text_lines("CafÃ© in Zürich\nJosé") == "Café in Zürich\nJosé"
