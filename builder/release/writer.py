@@ -138,17 +138,21 @@ def ordered_chunks(paths: list[Path], split: str, chunk: int) -> tuple[int, Iter
     ranges = [r for r in (_ShardRange(p, split) for p in paths if p.exists()) if r.n]
     n = sum(r.n for r in ranges)
 
-    def compact(parts: list[pa.Table]) -> pa.Table:
-        # a copy with fresh buffers: slices would carry their row group's buffers into
-        # the Arrow files and byte counts, which would then depend on the shard boundaries
-        t = pa.concat_tables(parts)
+    def own(t: pa.Table) -> pa.Table:
+        # a copy with fresh buffers: a slice keeps its whole row group alive (a chunk of a
+        # small split gathers slices of a row group from every shard) and would carry its
+        # buffers into the Arrow files and byte counts, which would then depend on the shards
         return t.take(pa.array(np.arange(t.num_rows, dtype=np.int64)))
+
+    def compact(parts: list[pa.Table]) -> pa.Table:
+        return own(pa.concat_tables(parts))
 
     def gen():
         buf: list[pa.Table] = []
         have = 0
         for r in ranges:
             for t in r.tables():
+                t = own(t)
                 while t.num_rows:
                     take = min(chunk - have, t.num_rows)
                     buf.append(t.slice(0, take))
