@@ -369,7 +369,23 @@ def _write_release(root: Path, p: Plan, result: dict) -> None:
     known = {r["path"]: r for cf in configs.values() for sp in cf["splits"].values() for r in sp["file_records"]}
     files = sorted(p for p in root.rglob("*") if p.is_file())
     manifest["files"] = [known.get(p.relative_to(root).as_posix()) or file_record(root, p) for p in files]
-    (root / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    (root / "manifest.json").write_text(manifest_json(manifest), encoding="utf-8")
+
+
+def manifest_json(manifest: dict) -> str:
+    """The manifest, indented, with one compact line per input and per file.
+
+    ``json.dumps(indent=2)`` runs the pure-Python encoder; on a manifest listing
+    100k inputs that is seconds, and a line per record reads (and diffs) better.
+    """
+    lists = {k: manifest[k] for k in ("inputs", "files") if isinstance(manifest.get(k), list) and manifest[k]}
+    nonce = os.urandom(8).hex()  # a marker no value of the manifest can hold
+    marks = {k: f"@@{k}-{nonce}@@" for k in lists}
+    text = json.dumps({**manifest, **marks}, indent=2, ensure_ascii=False, default=str)
+    for k, rows in lists.items():
+        body = ",\n    ".join(json.dumps(r, ensure_ascii=False, default=str) for r in rows)
+        text = text.replace(json.dumps(marks[k]), "[\n    " + body + "\n  ]", 1)
+    return text + "\n"
 
 
 def _update_latest(base: Path, version: str) -> None:

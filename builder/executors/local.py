@@ -44,7 +44,9 @@ class LocalExecutor(Executor):
 
     def stop(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            # the workers exit while the driver writes the release (they hold nothing it needs);
+            # the interpreter joins them before it exits
+            self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
     def map(self, fn: Callable[[Any], dict], tasks: list, desc: str) -> list[dict]:
