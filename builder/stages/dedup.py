@@ -108,13 +108,13 @@ class MinHashDeduplicator(Stage):
         expression: its permutations (drawn once per worker from ``seed``),
         its MurmurHash3 pre-mix, ``a * h + b`` wrapping at 2^32, the minimum
         per permutation. ``update_batch`` gives the same values but calls a
-        hash function per shingle in Python; a test holds the two equal.
+        hash function per shingle in Python; a test holds the two equal (and
+        the permutations equal to datasketch's), so workers need not import
+        datasketch, whose package import pulls in scipy (0.7 s per process).
         """
         if self._perms is None:
-            from datasketch import MinHash
-
-            a, b = MinHash(num_perm=self.num_perm, seed=self.seed, scheme="affine32").permutations
-            self._perms = (a.astype(np.uint32)[None, :], b.astype(np.uint32)[None, :])
+            a, b = affine32_permutations(self.num_perm, self.seed)
+            self._perms = (a[None, :], b[None, :])
         a, b = self._perms
         h = hashes.astype(np.uint32)
         h = h ^ (h >> _S16)
@@ -126,6 +126,15 @@ class MinHashDeduplicator(Stage):
 
     def __getstate__(self):
         return {**self.__dict__, "_perms": None}
+
+
+def affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``MinHash(num_perm, seed, scheme="affine32").permutations`` of datasketch 2.x, as uint32:
+    odd multipliers ``a`` and offsets ``b`` drawn from ``RandomState(seed)``."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 # MurmurHash3's 32-bit finalizer (datasketch's pre-mix for the affine32 scheme)

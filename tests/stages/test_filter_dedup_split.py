@@ -82,3 +82,23 @@ def test_split_rejects_bad_ratios():
         HashSplitter(ratios={"train": 0.5, "validation": 0.1, "test": 0.1})
     with pytest.raises(BuilderError, match="unknown split"):
         HashSplitter(ratios={"train": 0.9, "dev": 0.1})
+
+
+def test_numpy_minhash_equals_datasketch():
+    """The stage computes datasketch's affine32 MinHash itself (no per-shingle Python, no scipy import)."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from builder.stages.dedup import _WORD_RE, affine32_permutations, shingle_hashes
+
+    for num_perm, seed in ((128, 1), (64, 7)):
+        a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+        a2, b2 = affine32_permutations(num_perm, seed)
+        assert np.array_equal(a, a2) and np.array_equal(b, b2)
+        d = MinHashDeduplicator(num_perm=num_perm, bands=16, seed=seed, sketch=16)
+        for i in range(5):
+            words = _WORD_RE.findall(article(i, None, boiler=False).lower())
+            h = shingle_hashes(words, 5)
+            m = MinHash(num_perm=num_perm, seed=seed, hashfunc=int, scheme="affine32")
+            m.update_batch(h.tolist())
+            assert np.array_equal(m.hashvalues, d.minhash(h))
