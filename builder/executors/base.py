@@ -24,6 +24,12 @@ def init_worker(cfg: dict) -> None:
     from builder.pipeline import Pipeline
 
     _PIPELINE = Pipeline(cfg)
+    # the config, the stages and (in the driver) the scanned inputs live as long as
+    # the process: keep them out of the cyclic collector's full passes, which would
+    # otherwise walk them again and again while documents are processed
+    import gc
+
+    gc.freeze()
 
 
 def worker_pipeline(cfg: dict | None = None):
