@@ -1,3 +1,3 @@
 """news-dataset-builder: labelled NLP datasets from scraped news articles."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
