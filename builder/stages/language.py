@@ -46,7 +46,7 @@ from builder.errors import BuilderError
 from builder.stages.base import Stage, set_column
 
 #: CLD2's codes that are not ISO 639-1 (or not lingua's choice of it)
-_CLD2_CODES = {"iw": "he", "jw": "jv", "no": "nb", "zh": "zh"}
+_CLD2_CODES = {"iw": "he", "jw": "jv", "no": "nb"}
 _CLD2_REFUSED_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 

@@ -21,25 +21,24 @@ from builder.stages.base import Stage, set_column
 _INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 # control characters other than tab and newline
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_SPACE_RE = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
-# the same runs, less the single plain spaces that are already right (far fewer matches)
-_SPACE_FIX_RE = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000][ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*"
-                           r"| [ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACES = "[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
+# runs of spaces to collapse, less the single plain spaces that are already right (far fewer matches)
+_SPACE_FIX_RE = re.compile(f"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{_SPACES}*| {_SPACES}+")
 # Lines made only of these characters come out of ftfy unchanged: printable ASCII
 # but "&" (an HTML entity may start there), and the curly quotes, dashes and
 # ellipsis that ftfy keeps with uncurl_quotes=False. Mojibake needs a Latin-1
 # letter (a UTF-8 lead byte read as cp1252), ftfy's other fixes need controls,
 # ligatures, wide forms or "&": none of them is here. A property test holds
 # ftfy to it (tests/stages/test_normalize.py).
-FTFY_SAFE_RE = re.compile("[\t\n\x20-\x25\x27-\x7e\u2013\u2014\u2018\u2019\u201c\u201d\u2026]*")
+_ASCII = "\t\n\x20-\x25\x27-\x7e"
+_SAFE = f"[{_ASCII}\u2013\u2014\u2018\u2019\u201c\u201d\u2026]"
+FTFY_SAFE_RE = re.compile(f"{_SAFE}*")
 # ... and with Latin-1 letters (but Â and Ã, which ftfy's NBSP repair reads as mojibake)
 # standing between ASCII characters: mojibake of a UTF-8 sequence is always two or more
 # non-ASCII characters in a row, so a lone "é" in "José" cannot be one. Half the
 # accented lines of news qualify ("Zürich", "Pelé"); the property test covers them too.
-_ASCII = "\t\n\x20-\x25\x27-\x7e"
 FTFY_SAFE_LETTERS_RE = re.compile(
-    "(?:[\t\n\x20-\x25\x27-\x7e\u2013\u2014\u2018\u2019\u201c\u201d\u2026]"
-    f"|(?<![^{_ASCII}])[\u00c0\u00c1\u00c4-\u00d6\u00d8-\u00f6\u00f8-\u00ff](?![^{_ASCII}]))*")
+    f"(?:{_SAFE}|(?<![^{_ASCII}])[\u00c0\u00c1\u00c4-\u00d6\u00d8-\u00f6\u00f8-\u00ff](?![^{_ASCII}]))*")
 
 
 @dataclass
