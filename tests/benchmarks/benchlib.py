@@ -88,7 +88,7 @@ def result(name: str, ours: float, baseline: float, ratio: float, target: str, o
 
 def build_cmd(source: Path, dist: Path, overrides: list[str]) -> list[str]:
     """The ``builder`` command line (as a user runs it) for a build of ``source`` into ``dist``."""
-    return [PYTHON, "-c", "from builder.cli import main; main()", f"source.path={source}", f"paths.dist={dist}",
+    return [PYTHON, "-c", "from builder.cli import entry; entry()", f"source.path={source}", f"paths.dist={dist}",
             "executor.progress=false", *overrides]
 
 
