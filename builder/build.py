@@ -21,6 +21,7 @@ import shutil
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -315,18 +316,28 @@ def _write_release(root: Path, p: Plan, result: dict) -> None:
     ner = pipe.stages.get("ner")
     ner_names = ner.tag_names() if ner is not None else None
     max_rows = int(c["release"].get("max_rows_per_file", 100_000))
-    configs = {}
-    stats_acc = card_mod.Statistics()
+    stats_acc = card_mod.Statistics()  # each config updates only its own counters
     wanted = ["articles", "teasers"] + (["ner"] if ner is not None else []) + (["stance"] if pipe.stages.get("stance") else [])
-    for conf in wanted:
+
+    def one_config(conf: str) -> dict:
         feats = features(conf, ner_names)
         splits = write_config(root, conf, [d / f"{conf}.parquet" for d in result["p2"]], feats, max_rows,
-                              on_chunk=lambda split, t, conf=conf: stats_acc.update(conf, t),
+                              on_chunk=lambda split, t: stats_acc.update(conf, t),
                               arrow=c["release"].get("arrow", True))
-        configs[conf] = {"features": feats, "splits": splits}
-    rejects = pa.concat_tables([_concat([d / "rejects.parquet" for d in result["p1"]], REJECT_SCHEMA),
-                                _concat([d / "_rejects.parquet" for d in result["p2"]], REJECT_SCHEMA)])
-    write_audit(root, [d / "_removed.parquet" for d in result["p2"]], rejects)
+        return {"features": feats, "splits": splits}
+
+    def audit() -> None:
+        rejects = pa.concat_tables([_concat([d / "rejects.parquet" for d in result["p1"]], REJECT_SCHEMA),
+                                    _concat([d / "_rejects.parquet" for d in result["p2"]], REJECT_SCHEMA)])
+        write_audit(root, [d / "_removed.parquet" for d in result["p2"]], rejects)
+
+    # the configs and the audit are independent files: write them side by side (pyarrow's
+    # reading, compression and writing run outside the GIL)
+    with ThreadPoolExecutor(max_workers=len(wanted) + 1, thread_name_prefix="release") as pool:
+        futures = {conf: pool.submit(one_config, conf) for conf in wanted}
+        audit_done = pool.submit(audit)
+        configs = {conf: f.result() for conf, f in futures.items()}
+        audit_done.result()
     (root / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(c)), encoding="utf-8")
 
     stages = [pipe.stages[n].describe() if pipe.stages.get(n) else None
