@@ -225,43 +225,94 @@ _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
 def explode(t: pa.Table, with_ner: bool, with_stance: bool, default_lang: str = "und") -> dict[str, pa.Table]:
-    """Documents → one table per release config (plus the audit of removed lines)."""
-    rows = t.to_pylist()
-    arts, teas, ners, stances, removed = [], [], [], [], []
-    for r in rows:
-        aid, split = r["id"], r["split"]
-        arts.append({"id": aid, "source": r["source"], "title": r.get("title"), "text": r["text"],
-                     # detected language when the lang stage ran (None: undetermined), else the declared one
-                     "lang": r["lang"] if "lang" in r else default_lang, "n_words": len(_WORD_RE.findall(r["text"])),
-                     "cluster_id": r["cluster_id"], "url": r.get("url"), "date": r.get("date"),
-                     "encoding": r.get("encoding"), "split": split})
-        for tz in r.get("teasers") or []:
-            teas.append({"id": digest(aid, "teaser", str(tz["position"])), "article_id": aid, **tz, "split": split})
-        for rm in r.get("removed") or []:
-            removed.append({"id": f"{aid}:{rm['line']:09d}", "split": "audit", "article_id": aid,
-                            "source": r["source"], **rm})
-        if with_ner:
-            for s in r.get("sentences") or []:
-                ners.append({"id": digest(aid, "sentence", str(s["sentence"])), "article_id": aid, **s,
-                             "labeler": r["ner_labeler"], "split": split})
-        if with_stance:
-            for k, s in enumerate(r.get("stance") or []):
-                stances.append({"id": digest(aid, "stance", s["pair"], s["headline"]), "article_id": aid,
-                                "headline": s["headline"], "body": r["text"], "label": s["label"],
-                                "confidence": s["confidence"], "pair": s["pair"], "labeler": r["stance_labeler"],
-                                "split": split})
+    """Documents → one table per release config (plus the audit of removed lines).
+
+    Column by column: the nested teasers, removed lines, sentences and stance
+    pairs are flattened by Arrow, and only the ids (digests) and word counts
+    are computed per row in Python. Rows come out in document order, then in
+    list order within a document.
+    """
     from builder.release.features import WORK_SCHEMAS
 
-    out = {
-        "articles": pa.Table.from_pylist(arts, schema=WORK_SCHEMAS["articles"]),
-        "teasers": pa.Table.from_pylist(teas, schema=WORK_SCHEMAS["teasers"]),
-        "_removed": pa.Table.from_pylist(removed, schema=AUDIT_REMOVED_SCHEMA),
-    }
+    n = t.num_rows
+    ids = t.column("id").to_pylist()
+
+    def col(name: str, default=None) -> pa.ChunkedArray | pa.Array:
+        if name in t.column_names:
+            return t.column(name)
+        return pa.array([default] * n, pa.string())
+
+    texts = t.column("text").to_pylist()
+    articles = {"id": t.column("id"), "source": col("source"), "url": col("url"), "title": col("title"),
+                "date": col("date"), "text": t.column("text"),
+                # detected language when the lang stage ran (None: undetermined), else the declared one
+                "lang": col("lang", default_lang),
+                "n_words": pa.array([len(_WORD_RE.findall(x)) for x in texts], pa.int32()),
+                "cluster_id": col("cluster_id"), "encoding": col("encoding"), "split": col("split")}
+    out = {"articles": _work_table(articles, WORK_SCHEMAS["articles"])}
+
+    parent, items = _flatten(t, "teasers")
+    aids = [ids[i] for i in parent]
+    out["teasers"] = _work_table({
+        "id": [digest(a, "teaser", str(p)) for a, p in zip(aids, items.field("position").to_pylist())],
+        "article_id": aids, **_fields(items, ("headline", "blurb", "section", "position", "kind")),
+        "split": _take(t, "split", parent)}, WORK_SCHEMAS["teasers"])
+
+    parent, items = _flatten(t, "removed")
+    aids = [ids[i] for i in parent]
+    out["_removed"] = _work_table({
+        "id": [f"{a}:{line:09d}" for a, line in zip(aids, items.field("line").to_pylist())],
+        "split": ["audit"] * len(aids), "article_id": aids, "source": _take(t, "source", parent),
+        **_fields(items, ("line", "start", "end", "reason", "text"))}, AUDIT_REMOVED_SCHEMA)
+
     if with_ner:
-        out["ner"] = pa.Table.from_pylist(ners, schema=WORK_SCHEMAS["ner"])
+        parent, items = _flatten(t, "sentences")
+        aids = [ids[i] for i in parent]
+        out["ner"] = _work_table({
+            "id": [digest(a, "sentence", str(k)) for a, k in zip(aids, items.field("sentence").to_pylist())],
+            "article_id": aids, **_fields(items, ("sentence", "text", "tokens", "ner_tags", "entities")),
+            "labeler": _take(t, "ner_labeler", parent), "split": _take(t, "split", parent)}, WORK_SCHEMAS["ner"])
     if with_stance:
-        out["stance"] = pa.Table.from_pylist(stances, schema=WORK_SCHEMAS["stance"])
+        parent, items = _flatten(t, "stance")
+        aids = [ids[i] for i in parent]
+        pairs, heads = items.field("pair").to_pylist(), items.field("headline").to_pylist()
+        out["stance"] = _work_table({
+            "id": [digest(a, "stance", p, h) for a, p, h in zip(aids, pairs, heads)],
+            "article_id": aids, "headline": items.field("headline"), "body": _take(t, "text", parent),
+            **_fields(items, ("label", "confidence", "pair")),
+            "labeler": _take(t, "stance_labeler", parent), "split": _take(t, "split", parent)},
+            WORK_SCHEMAS["stance"])
     return out
+
+
+def _flatten(t: pa.Table, name: str) -> tuple[list[int], pa.StructArray]:
+    """A list-of-struct column's items, and the row each came from (null or missing lists: none)."""
+    if name not in t.column_names or not t.num_rows:
+        return [], pa.array([], pa.struct([]))
+    c = t.column(name).combine_chunks()
+    return pc.list_parent_indices(c).to_pylist(), pc.list_flatten(c)
+
+
+def _fields(items: pa.StructArray, names: tuple[str, ...]) -> dict:
+    if not len(items):
+        return {k: [] for k in names}
+    return {k: items.field(k) for k in names}
+
+
+def _take(t: pa.Table, name: str, rows: list[int]):
+    return t.column(name).take(pa.array(rows, pa.int64())) if rows else []
+
+
+def _work_table(cols: dict, schema: pa.Schema) -> pa.Table:
+    arrays = []
+    for field in schema:
+        v = cols[field.name]
+        if isinstance(v, list):
+            arrays.append(pa.array(v, field.type))
+        else:
+            v = v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v
+            arrays.append(v if v.type == field.type else v.cast(field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 _ = REMOVED_TYPE  # re-exported for the audit schema's readers
