@@ -176,9 +176,10 @@ class Pipeline:
         from builder.release.writer import WORK_ROW_GROUP, sort_work
 
         for name, tab in tables.items():
-            if name != "_rejects":
-                tab = sort_work(tab)
-            write_atomic(tab, out / f"{name}.parquet", row_group_size=WORK_ROW_GROUP)
+            if name == "_rejects":
+                write_atomic(tab, out / f"{name}.parquet")
+            else:  # a split's rows in row groups of their own: the writer reads one split at a time
+                write_atomic(sort_work(tab), out / f"{name}.parquet", row_group_size=WORK_ROW_GROUP, group_by="split")
         stats = {"duplicates_dropped": rejects.num_rows, **{k: v.num_rows for k, v in tables.items()},
                  "dropped_reasons": dict(Counter(rejects.column("reason").to_pylist()))}
         (out / "stats.json").write_text(json.dumps(stats, sort_keys=True))
@@ -212,11 +213,22 @@ def _shard_df(t: pa.Table) -> dict[int, int]:
     return doc_frequencies(t.column("text").to_pylist())
 
 
-def write_atomic(table: pa.Table, path: Path, row_group_size: int | None = None) -> None:
-    """Write a work file so that it is either complete or absent."""
+def write_atomic(table: pa.Table, path: Path, row_group_size: int | None = None, group_by: str | None = None) -> None:
+    """Write a work file so that it is either complete or absent.
+
+    ``group_by``: a column whose equal values are contiguous; no row group then
+    holds two of its values.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp, compression="zstd", row_group_size=row_group_size)
+    if group_by is None or not table.num_rows:
+        pq.write_table(table, tmp, compression="zstd", row_group_size=row_group_size)
+    else:
+        values = table.column(group_by).to_numpy(zero_copy_only=False)
+        cuts = [0, *(np.flatnonzero(values[1:] != values[:-1]) + 1).tolist(), table.num_rows]
+        with pq.ParquetWriter(tmp, table.schema, compression="zstd") as w:
+            for lo, hi in zip(cuts, cuts[1:]):
+                w.write_table(table.slice(lo, hi - lo), row_group_size=row_group_size)
     os.replace(tmp, path)
 
 

@@ -8,9 +8,9 @@ same build gives the same bytes whatever the shard size or executor.
 
 Memory is bounded by a chunk of rows, not by the corpus or the number of
 shards: shards are contiguous ranges of the sorted inputs and each work shard
-is ordered by split (stable), so the writer streams shard after shard, one
-work row group at a time, re-cut into fixed-size chunks. No merge, no sort of
-the corpus, every row read once.
+is ordered by split (stable), each split in row groups of its own, so the
+writer streams shard after shard, one work row group at a time, re-cut into
+fixed-size chunks. No merge, no sort of the corpus, every row read once.
 """
 
 from __future__ import annotations
@@ -138,21 +138,18 @@ def ordered_chunks(paths: list[Path], split: str, chunk: int) -> tuple[int, Iter
     ranges = [r for r in (_ShardRange(p, split) for p in paths if p.exists()) if r.n]
     n = sum(r.n for r in ranges)
 
-    def own(t: pa.Table) -> pa.Table:
+    def compact(parts: list[pa.Table]) -> pa.Table:
         # a copy with fresh buffers: a slice keeps its whole row group alive (a chunk of a
         # small split gathers slices of a row group from every shard) and would carry its
         # buffers into the Arrow files and byte counts, which would then depend on the shards
+        t = pa.concat_tables(parts)
         return t.take(pa.array(np.arange(t.num_rows, dtype=np.int64)))
-
-    def compact(parts: list[pa.Table]) -> pa.Table:
-        return own(pa.concat_tables(parts))
 
     def gen():
         buf: list[pa.Table] = []
         have = 0
         for r in ranges:
             for t in r.tables():
-                t = own(t)
                 while t.num_rows:
                     take = min(chunk - have, t.num_rows)
                     buf.append(t.slice(0, take))
