@@ -305,55 +305,64 @@ class SpacyEntityTagger(Stage):
                 model_texts.append(_truecase_text(p, ev) if c and recase else p)
                 owner.append(i)
                 para_caps.append(c)
+        from spacy.attrs import IDX, IS_SPACE, LENGTH
+
         by_doc: list[list[tuple]] = [[] for _ in texts]
         docs = self.nlp.pipe(model_texts, batch_size=self.batch_size, n_process=self.n_process)
         for i, para, seen, caps, doc in zip(owner, paragraphs, model_texts, para_caps, docs):
+            # token offsets as arrays, not Token objects (a Token per word costs more than the tagging adds)
+            idx, length, space = doc.to_array([IDX, LENGTH, IS_SPACE]).T.tolist() if len(doc) else ([], [], [])
+            ents = [(e.start, e.end, e.label_) for e in doc.ents]
             for sent in doc.sents:
-                toks = [t for t in sent if not t.is_space]
-                if not toks:
+                ks = [k for k in range(sent.start, sent.end) if not space[k]]
+                if not ks:
                     continue
-                words = [t.text for t in toks]
+                spans = [(idx[k], idx[k] + length[k]) for k in ks]
+                words = [seen[a:b] for a, b in spans]
                 raw = None
                 if seen is not para:  # recased: the tokens as the article writes them
-                    raw = [para[t.idx:t.idx + len(t)] for t in toks]
+                    raw = [para[a:b] for a, b in spans]
                     raw = raw if raw != words else None
-                s = rules.Sent(words, _sentence_ents(sent, toks), caps=caps, raw=raw)
-                by_doc[i].append((s, para, toks, sent))
+                s = rules.Sent(words, _sentence_ents(ents, sent.start, sent.end, ks), caps=caps, raw=raw)
+                by_doc[i].append((s, para, spans, sent.start_char, sent.end_char))
         out: list[list[dict]] = []
         for items in by_doc:
             self.postprocess([it[0] for it in items])
-            out.append([self.sentence_row(s, para, toks, sent, k) for k, (s, para, toks, sent) in enumerate(items)])
+            out.append([self.sentence_row(*it, k) for k, it in enumerate(items)])
         table = set_column(table, "sentences", out, pa.list_(SENTENCE_TYPE))
         return set_column(table, "ner_labeler", [self.labeler] * len(texts), pa.string())
 
-    def sentence_row(self, s: rules.Sent, para: str, toks, sent, index: int) -> dict:
-        base = sent.start_char
+    def sentence_row(self, s: rules.Sent, para: str, spans: list[tuple[int, int]], base: int, end_char: int,
+                     index: int) -> dict:
+        """A release row: ``spans`` are the character spans of the sentence's words in ``para``,
+        ``base``/``end_char`` the sentence's own span."""
         ents = []
         for a, b, lab in s.ents:
             lab = self.map_label(lab)
             if lab:
-                start, end = toks[a].idx, toks[b - 1].idx + len(toks[b - 1])
+                start, end = spans[a][0], spans[b - 1][1]
                 ents.append({"start": start - base, "end": end - base, "label": lab, "text": para[start:end]})
         return {
             "sentence": index,
-            "text": para[sent.start_char:sent.end_char],
+            "text": para[base:end_char],
             "tokens": s.raw or s.words,
             "ner_tags": self.tags(s),
             "entities": ents,
         }
 
 
-def _sentence_ents(sent, toks) -> list[tuple[int, int, str]]:
-    """The sentence's entities over the indices of its non-space tokens."""
-    ents = sent.ents
-    if not ents:
+def _sentence_ents(ents: list[tuple[int, int, str]], start: int, end: int, ks: list[int]) -> list[tuple[int, int, str]]:
+    """The entities wholly inside the sentence ``[start, end)`` (as ``Span.ents``), over the
+    indices of its non-space tokens ``ks``."""
+    mine = [e for e in ents if e[0] >= start and e[1] <= end]
+    if not mine:
         return []
-    index = {t.i: k for k, t in enumerate(toks)}
+    index = {t: k for k, t in enumerate(ks)}
     out = []
-    for e in ents:
-        ks = [index[t] for t in range(e.start, e.end) if t in index]
-        if ks:
-            out.append((ks[0], ks[-1] + 1, e.label_))
+    for a, b, label in mine:
+        found = [index[t] for t in range(a, b) if t in index]
+        if found:
+            out.append((found[0], found[-1] + 1, label))
     return out
 
 
