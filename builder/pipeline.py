@@ -111,7 +111,7 @@ class Pipeline:
         for name in PHASE1_STAGES:
             st = self.stages.get(name)
             if st is not None and t.num_rows:
-                t = st(t) if name != "extract" else st(t)
+                t = st(t)
         if "text" not in t.column_names:  # segment disabled: the whole normalised text is the body
             t = set_column(t, "text", (t.column("norm") if "norm" in t.column_names else t.column("text_raw")).to_pylist(), pa.string())
         if "reject_reason" in t.column_names and t.num_rows:
