@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from typing import Any
 
 SEP = b"\x1f"
@@ -36,7 +37,7 @@ def unit_interval(key: str, salt: str = "") -> float:
     return int.from_bytes(h[:8], "big") / 2**64
 
 
-def file_sha256(path: str) -> str:
+def file_sha256(path: str | os.PathLike) -> str:
     with open(path, "rb", buffering=0) as f:
         head = f.read(1 << 20)
         if len(head) < 1 << 20:  # most inputs: one read, no streaming machinery

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from builder.errors import BuilderError
+from builder.ids import file_sha256  # noqa: F401 - re-exported: stance_trained, eval and tests import it here
 from builder.stages.stance_features import FEATURES, FEATURES_VERSION, Text, Weights, pair_features
 
 MODEL_FORMAT = "builder.stance-model"
@@ -33,12 +34,6 @@ FORMAT_VERSION = 1
 LABELS = ("agree", "disagree", "discuss", "unrelated")
 
 
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _canonical(obj) -> bytes:
