@@ -32,26 +32,35 @@ from builder.errors import BuilderError
 from builder.stages.base import Stage, set_column
 
 _DIGITS = re.compile(r"\d+")
-_SPACES = re.compile(r"\s+")
-
-
-_LINE_SPACES = re.compile(r"[^\S\n]+")
 
 
 def line_key(line: str) -> int:
     """The hash a line is learned and matched by: case, digits and spacing do not count."""
-    return _key(_SPACES.sub(" ", _DIGITS.sub("0", line.casefold())).strip())
+    return _key(line.split())
 
 
-def _key(norm: str) -> int:
+def _key(words: list[str]) -> int:
+    """The hash of a line's whitespace-separated ``words``: joined by single spaces, case-folded,
+    every run of digits made one "0".
+
+    Case folding maps a whitespace character to itself and any other character
+    to a non-empty string without whitespace (checked for every code point in
+    tests/stages/test_boilerplate.py), and a run of digits holds no whitespace,
+    so folding and the digit runs can come after the spacing is fixed.
+    """
+    norm = _DIGITS.sub("0", " ".join(words).casefold())
     return int.from_bytes(hashlib.blake2b(norm.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 def line_keys(text: str, max_words: int) -> list[int]:
-    """``line_key`` of every non-blank line of ``text`` with at most ``max_words`` words,
-    the normalisation done once for the whole text (it never moves a line break)."""
-    norm = _LINE_SPACES.sub(" ", _DIGITS.sub("0", text.casefold()))
-    return [_key(n.strip()) for n in norm.split("\n") if n.strip() and len(n.split()) <= max_words]
+    """``line_key`` of every non-blank line of ``text`` with at most ``max_words`` words
+    (longer lines are split into words but never normalised)."""
+    out = []
+    for line in text.split("\n"):
+        words = line.split()
+        if words and len(words) <= max_words:
+            out.append(_key(words))
+    return out
 
 
 def source_group(source: str, url: str | None, by: str) -> str:

@@ -24,6 +24,12 @@ import pyarrow as pa
 from builder.stages.base import Stage, set_column
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
+# ASCII bytes that are not word characters (``\w``) become spaces; bytes of non-ASCII characters stay
+_ASCII_NONWORD_TO_SPACE = (bytes(c if chr(c).isalnum() or c == 0x5F else 0x20 for c in range(128))
+                           + bytes(range(128, 256)))
+# the punctuation of news text that is not ASCII (curly quotes, dashes, ellipsis, guillemets): no word character,
+# letter or whitespace
+TYPOGRAPHIC = "\u2018\u2019\u201a\u201c\u201d\u201e\u2013\u2014\u2026\u00ab\u00bb"
 
 
 @dataclass
@@ -91,13 +97,14 @@ class MinHashDeduplicator(Stage):
 
     def signature(self, text: str) -> tuple[str, list[int], np.ndarray]:
         """The exact-body hash, the ``bands`` LSH band hashes and the verification sketch of ``text``."""
-        words = _WORD_RE.findall(text.lower())
-        exact = hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()[:16]
+        words = utf8_words(text.lower())
+        exact = hashlib.sha256(b" ".join(words)).hexdigest()[:16]
         hv = self.minhash(shingle_hashes(words, self.shingle))
-        rows = self.num_perm // self.bands
+        step = 4 * (self.num_perm // self.bands)  # bytes per band
+        raw = hv.tobytes()
         out = []
         for b in range(self.bands):
-            h = hashlib.blake2b(hv[b * rows : (b + 1) * rows].tobytes(), digest_size=8, person=b"band%04d" % b)
+            h = hashlib.blake2b(raw[b * step : (b + 1) * step], digest_size=8, person=b"band%04d" % b)
             out.append(int.from_bytes(h.digest(), "big"))
         return exact, out, hv[: self.sketch]
 
@@ -144,28 +151,51 @@ _FM1, _FM2 = np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35)
 
 _MIX1, _MIX2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
 _BASE = np.uint64(0x100000001B3)
+_S33 = np.uint64(33)
 
 
-def shingle_hashes(words: list[str], k: int) -> np.ndarray:
-    """Distinct 32-bit hashes of the ``k``-word shingles of ``words``, computed with numpy.
+def utf8_words(text: str) -> list[bytes]:
+    """``_WORD_RE.findall(text)``, each word encoded as UTF-8, mostly without the regex.
+
+    Typographic punctuation becomes a space and so do ASCII non-word bytes
+    (neither is ever part of a word; UTF-8 encodes non-ASCII characters with
+    bytes >= 0x80 only, so no character is cut); the runs between spaces are
+    the words when every character left in them is a word character, which
+    one ``isalnum`` over the whole text tells. Otherwise (a symbol or an odd
+    space among the words) the regex runs. Per-match regex work was the
+    largest cost of the dedup and filter stages.
+    """
+    for c in TYPOGRAPHIC:
+        if c in text:
+            text = text.replace(c, " ")
+    data = text.encode("utf-8")
+    words = data.translate(_ASCII_NONWORD_TO_SPACE).split()
+    if data.isascii() or b"".join(words).decode("utf-8").replace("_", "").isalnum():
+        return words
+    return [w.encode("utf-8") for w in _WORD_RE.findall(text)]
+
+
+def shingle_hashes(words: list[bytes], k: int) -> np.ndarray:
+    """32-bit hashes of the ``k``-word shingles of ``words`` (UTF-8 encoded), computed with numpy.
 
     Each word is hashed once (CRC-32, stable across processes and machines);
     a shingle's hash is a polynomial over its words' hashes (wrapping uint64)
     finished with MurmurHash3's 64-bit mixer. A text shorter than ``k`` words
     is one shingle. Hashing per shingle string in Python was most of the
-    stage's cost.
+    stage's cost. A shingle that repeats has its hash repeated: MinHash
+    takes a minimum, which repeats do not change, so they are not removed.
     """
     if not words:
-        words = [""]
-    wh = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
+        words = [b""]
+    wh = np.fromiter(map(zlib.crc32, words), dtype=np.uint64, count=len(words))
     n = max(len(words) - k + 1, 1)
-    acc = np.zeros(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(min(k, len(words))):
-            acc = acc * _BASE + wh[j : j + n]
-        acc ^= acc >> np.uint64(33)
-        acc *= _MIX1
-        acc ^= acc >> np.uint64(33)
-        acc *= _MIX2
-        acc ^= acc >> np.uint64(33)
-    return np.unique(acc & np.uint64(0xFFFFFFFF))
+    acc = wh[:n].copy()  # uint64 array arithmetic wraps without a warning; in place, no temporaries
+    for j in range(1, min(k, len(words))):
+        acc *= _BASE
+        acc += wh[j : j + n]
+    acc ^= acc >> _S33
+    acc *= _MIX1
+    acc ^= acc >> _S33
+    acc *= _MIX2
+    acc ^= acc >> _S33
+    return acc & np.uint64(0xFFFFFFFF)

@@ -17,11 +17,16 @@ from typing import ClassVar
 import pyarrow as pa
 
 from builder.stages.base import Stage, set_column
+from builder.stages.dedup import TYPOGRAPHIC, utf8_words
 
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
 # a whitespace-separated token with a letter in it (a word character that is not a digit or "_");
 # anchored at token starts so a long token without letters costs linear time, not quadratic
 _LETTER_TOKEN_RE = re.compile(r"(?<!\S)\S*?[^\W\d_]")
+# for letter_tokens: ASCII whitespace becomes a space, ASCII letters "a", the other ASCII bytes go
+_ASCII_LETTER_OR_SPACE = (bytes(0x20 if chr(c).isspace() else 0x61 if chr(c).isalpha() else c for c in range(128))
+                          + bytes(range(128, 256)))
+_ASCII_OTHER = bytes(c for c in range(128) if not (chr(c).isspace() or chr(c).isalpha()))
+_HIGH_TO_LETTER = bytes(range(128)) + b"a" * 128
 
 
 @dataclass
@@ -59,7 +64,7 @@ class QualityFilter(Stage):
         prev_detail = table.column("reject_detail").to_pylist() if "reject_detail" in table.column_names else None
         reasons, details, counts = [], [], []
         for i, text in enumerate(table.column("text").to_pylist()):
-            words = _WORD_RE.findall(text or "")
+            words = utf8_words(text or "")
             counts.append(len(words))
             if prev and prev[i]:
                 reasons.append(prev[i])
@@ -72,8 +77,11 @@ class QualityFilter(Stage):
         table = set_column(table, "reject_detail", details, pa.string())
         return set_column(table, "reject_reason", reasons, pa.string())
 
-    def reason(self, text: str, words: list[str]) -> tuple[str, str] | None:
-        """The first rule the body fails and the measured value, or None."""
+    def reason(self, text: str, words: list[bytes]) -> tuple[str, str] | None:
+        """The first rule the body fails and the measured value, or None.
+
+        ``words`` are the body's ``\\w+`` words, UTF-8 encoded (``utf8_words``).
+        """
         n = len(words)
         if n == 0:
             return "no_body", "the body is empty after cleaning"
@@ -81,7 +89,8 @@ class QualityFilter(Stage):
             return "too_few_words", f"{n} words < filter.min_words={self.min_words}"
         if self.max_words and n > self.max_words:
             return "too_many_words", f"{n} words > filter.max_words={self.max_words}"
-        mean = sum(map(len, words)) / n
+        word_chars = len(b"".join(words).decode("utf-8"))
+        mean = word_chars / n
         if mean < self.min_mean_word_length or mean > self.max_mean_word_length:
             return "mean_word_length", (f"mean word length {mean:.2f} outside "
                                         f"[{self.min_mean_word_length}, {self.max_mean_word_length}]")
@@ -90,12 +99,12 @@ class QualityFilter(Stage):
         tokens = text.split()
         nonspace = sum(map(len, tokens))
         if nonspace:
-            alnum = sum(map(len, words)) - text.count("_")
+            alnum = word_chars - text.count("_")
             ratio = (nonspace - alnum) / nonspace
             if ratio > self.max_symbol_ratio:
                 return "symbol_ratio", f"symbol ratio {ratio:.2f} > filter.max_symbol_ratio={self.max_symbol_ratio}"
         # Gopher counts whitespace-separated words that contain a letter
-        alpha = len(_LETTER_TOKEN_RE.findall(text)) / max(len(tokens), 1)
+        alpha = letter_tokens(text) / max(len(tokens), 1)
         if alpha < self.min_alpha_word_fraction:
             return "alpha_words", (f"{alpha:.2f} of words have a letter < "
                                    f"filter.min_alpha_word_fraction={self.min_alpha_word_fraction}")
@@ -107,3 +116,25 @@ class QualityFilter(Stage):
                 return "duplicate_lines", (f"{dup:.2f} of lines repeat > "
                                            f"filter.max_duplicate_line_fraction={self.max_duplicate_line_fraction}")
         return None
+
+
+def letter_tokens(text: str) -> int:
+    """``len(_LETTER_TOKEN_RE.findall(text))``, the whitespace-separated tokens with a letter, mostly without the regex.
+
+    Typographic punctuation and ASCII bytes that are neither letters nor
+    whitespace are dropped, ASCII whitespace becomes a space and ASCII letters
+    "a". When every non-ASCII character left is alphabetic (``isalpha``: never
+    a digit, "_" or whitespace), their UTF-8 bytes (all >= 0x80) become "a"
+    too, and a token with a letter is a run of "a" started by a space or the
+    start of the text. Otherwise (another character) the regex counts.
+    """
+    kept = text
+    for c in TYPOGRAPHIC:
+        if c in kept:
+            kept = kept.replace(c, "")
+    data = kept.encode("utf-8").translate(_ASCII_LETTER_OR_SPACE, _ASCII_OTHER)
+    if not data.isascii():
+        if not data.decode("utf-8").replace(" ", "").isalpha():
+            return len(_LETTER_TOKEN_RE.findall(text))
+        data = data.translate(_HIGH_TO_LETTER)
+    return data.count(b" a") + data.startswith(b"a")

@@ -8,6 +8,7 @@ accounting (body + removed = all lines) holds for the input too.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -21,9 +22,6 @@ from builder.stages.base import Stage, set_column
 _INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 # control characters other than tab and newline
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_SPACES = "[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
-# runs of spaces to collapse, less the single plain spaces that are already right (far fewer matches)
-_SPACE_FIX_RE = re.compile(f"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{_SPACES}*| {_SPACES}+")
 # Lines made only of these characters come out of ftfy unchanged: printable ASCII
 # but "&" (an HTML entity may start there), and the curly quotes, dashes and
 # ellipsis that ftfy keeps with uncurl_quotes=False. Mojibake needs a Latin-1
@@ -80,14 +78,12 @@ class TextNormalizer(Stage):
         text = _INVISIBLE_RE.sub("", text)
         text = _CONTROL_RE.sub(" ", text)
         if self.collapse_whitespace:
-            # after the two substitutions above, " " and "\n" are the only whitespace left
-            text = _SPACE_FIX_RE.sub(" ", text)
-            if " " in text:
-                text = _EDGE_SPACE_RE.sub("\n", text).strip(" ")
+            # the whitespace left is "\n" and spaces (tab, no-break, wide): "\u2028", "\u2029" and "\x85" were
+            # replaced above and the other controls that str.split() breaks at ("\r", "\x0b", "\x1c", ...) by
+            # _CONTROL_RE, and no normal form makes any of them; so in each line every run of spaces becomes one
+            # space and the ends none
+            text = "\n".join([" ".join(line.split()) for line in text.split("\n")])
         return text
-
-
-_EDGE_SPACE_RE = re.compile(" ?\n ?")
 
 
 def fix_text_lines(text: str) -> str:
@@ -100,19 +96,31 @@ def fix_text_lines(text: str) -> str:
     """
     if FTFY_SAFE_RE.fullmatch(text):
         return text
-    import ftfy
-
     out = []
     html = "auto"
     for line in _lines(text):
         if FTFY_SAFE_RE.fullmatch(line) or FTFY_SAFE_LETTERS_RE.fullmatch(line):
             out.append(line)
+        elif len(line) <= _CACHED_LINE:
+            out.append(_fix_line(line, html))
         else:
-            out.append(ftfy.fix_text(line, fix_line_breaks=False, normalization=None, uncurl_quotes=False,
-                                     unescape_html=html))
+            out.append(_fix_line.__wrapped__(line, html))
         if "<" in line:
             html = False
     return "".join(out)
+
+
+# bounded cache of a pure function: a site's lines that need ftfy ("Home › News", "© 2023 ...") recur in its
+# stories; paragraphs rarely do, and only lines up to _CACHED_LINE characters are kept (at most ~2 MB)
+_CACHED_LINE = 256
+
+
+@functools.lru_cache(maxsize=4096)
+def _fix_line(line: str, html: str | bool) -> str:
+    """``ftfy.fix_text`` of one line, HTML unescaping ``"auto"`` or off (``False``)."""
+    import ftfy
+
+    return ftfy.fix_text(line, fix_line_breaks=False, normalization=None, uncurl_quotes=False, unescape_html=html)
 
 
 def _lines(text: str) -> list[str]:

@@ -64,3 +64,17 @@ def test_build_learns_a_sites_signoff(tmp_path):
     assert learned == [{"text": signoff, "articles": 12}]
     removed = pq.read_table(root / "audit" / "removed_lines.parquet").to_pylist()
     assert sum(r["reason"] == "learned_boilerplate" for r in removed) == 12
+
+
+def test_case_folding_keeps_whitespace_where_it_is():
+    """What ``_key`` relies on to fold case after fixing the spacing, for every code point."""
+    chars = [chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000]
+    changed = [(c, f) for c, f in zip(chars, map(str.casefold, chars)) if c != f]
+    assert changed and not any(c.isspace() or not f or any(x.isspace() for x in f) for c, f in changed)
+
+
+def test_line_keys_ignore_case_digits_spacing_and_long_lines():
+    from builder.stages.boilerplate import line_keys
+
+    text = " Sign UP\u00a0for  the 24/7 Brief \n\n\t\nsign up for the 1/2 brief\n" + "word " * 61
+    assert line_keys(text, 60) == [line_key("sign up for the 0/0 brief")] * 2

@@ -1,5 +1,7 @@
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from builder.errors import BuilderError
 from builder.stages import HashSplitter, MinHashDeduplicator, QualityFilter
@@ -89,7 +91,7 @@ def test_numpy_minhash_equals_datasketch():
     import numpy as np
     from datasketch import MinHash
 
-    from builder.stages.dedup import _WORD_RE, affine32_permutations, shingle_hashes
+    from builder.stages.dedup import affine32_permutations, shingle_hashes, utf8_words
 
     for num_perm, seed in ((128, 1), (64, 7)):
         a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
@@ -97,8 +99,31 @@ def test_numpy_minhash_equals_datasketch():
         assert np.array_equal(a, a2) and np.array_equal(b, b2)
         d = MinHashDeduplicator(num_perm=num_perm, bands=16, seed=seed, sketch=16)
         for i in range(5):
-            words = _WORD_RE.findall(article(i, None, boiler=False).lower())
+            words = utf8_words(article(i, None, boiler=False).lower())
             h = shingle_hashes(words, 5)
             m = MinHash(num_perm=num_perm, seed=seed, hashfunc=int, scheme="affine32")
             m.update_batch(h.tolist())
             assert np.array_equal(m.hashvalues, d.minhash(h))
+
+
+# -- the word tokenizer behind dedup and filter: the regex's words, mostly without the regex ---
+
+# ASCII, typographic punctuation, accented and other letters, digits of other scripts, symbols, odd spaces
+_WORD_CHARS = ("abcXYZ019_ .,;:-'\"\n\t\x1c\x0b()&\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb"
+               "\u00e9\u00fc\u0144\u00df\u0130\u03c3\u05d0\u0663\u00b2\u00bd\u2167\u00a0\u2003\u0301\u20ac\u00a9")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_WORD_CHARS)) | st.text())
+def test_utf8_words_are_the_regex_words(text):
+    from builder.stages.dedup import _WORD_RE, utf8_words
+
+    assert utf8_words(text) == [w.encode("utf-8") for w in _WORD_RE.findall(text)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_WORD_CHARS)) | st.text())
+def test_letter_tokens_are_the_regex_count(text):
+    from builder.stages.filter import _LETTER_TOKEN_RE, letter_tokens
+
+    assert letter_tokens(text) == len(_LETTER_TOKEN_RE.findall(text))

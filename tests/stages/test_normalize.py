@@ -71,3 +71,16 @@ def test_lone_letters_pass_but_letter_runs_go_to_ftfy():
     assert not FTFY_SAFE_LETTERS_RE.fullmatch("CafÃ©")  # mojibake: two non-ASCII in a row
     assert not FTFY_SAFE_LETTERS_RE.fullmatch("Ñandú”")  # a letter against a quote
     assert fix_text_lines("CafÃ© in Zürich\nJosé") == "Café in Zürich\nJosé"
+
+
+_WHITESPACE = [chr(i) for i in range(0x110000) if chr(i).isspace()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WHITESPACE + list("ab\u200b\x00\x07") + ["&#13;", "&#x2028;", "&nbsp;"])).map("".join))
+def test_collapsed_lines_have_single_spaces_only(text):
+    """Per line, str.split() collapses exactly what is left: no other whitespace than single inner spaces."""
+    out = TextNormalizer().normalize(text)
+    assert out.count("\n") == text.replace("\r\n", "\n").replace("\r", "\n").count("\n")
+    for line in out.split("\n"):
+        assert line == line.strip() and "  " not in line and all(c == " " or not c.isspace() for c in line)
