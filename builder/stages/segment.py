@@ -70,7 +70,7 @@ from builder.errors import BuilderError
 from builder.stages.base import Stage, set_column
 from builder.stages.segment_patterns import (
     AMPM_RE,
-    ASCII_WORD_RE,
+    ASCII_NON_WORD_TO_SPACE,
     AUTHOR_TAIL_RE,
     BOILERPLATE_RULES,
     BULLET_RE,
@@ -223,7 +223,7 @@ class BoilerplateSegmenter(Stage):
             for p in (*self.extra_boilerplate, *self.extra_markers):
                 re.compile(p)
             self._boiler = Rules(BOILERPLATE_RULES, extra=self.extra_boilerplate)
-            self._markers = [MARKER_RE] + ([union(self.extra_markers)] if self.extra_markers else [])
+            self._extra_markers = union(self.extra_markers) if self.extra_markers else None
         except re.error as e:
             raise BuilderError(f"invalid regular expression in segment.extra_boilerplate/extra_markers: {e}") from e
         self._strong = Rules(STRONG_BOILERPLATE_RULES)
@@ -353,8 +353,12 @@ class BoilerplateSegmenter(Stage):
             ln.bullet, ln.core = m.group(0).strip(), t[m.end():].strip()
         else:
             ln.core = t
-        ln.words = (ASCII_WORD_RE if t.isascii() else WORD_RE).findall(t)
-        ln.low = list(map(str.lower, ln.words))
+        if t.isascii():
+            spaced = t.encode().translate(ASCII_NON_WORD_TO_SPACE).decode()
+            ln.words, ln.low = spaced.split(), spaced.lower().split()
+        else:
+            ln.words = WORD_RE.findall(t)
+            ln.low = list(map(str.lower, ln.words))
         ln.n_words = len(ln.words)
         # SENT_END_RE.search(t), faster: the reversed pattern matched at the start of the reversed line
         ln.ends_sentence = SENT_END_REV_RE.match(t[::-1]) is not None
@@ -396,9 +400,9 @@ class BoilerplateSegmenter(Stage):
         t, n = ln.t, ln.n_words
         if not t:
             return "blank"
-        if SEPARATOR_RE.match(t):
+        if not t[0].isalnum() and SEPARATOR_RE.match(t):  # (a line that starts with a letter or digit is none)
             return "separator"
-        if n <= 12 and any(m.match(t) for m in self._markers):
+        if n <= 12 and (MARKER_RE.match(t) or self._extra_markers is not None and self._extra_markers.match(t)):
             return "marker"
         if n <= self.max_headline_words + 4 and _INLINE_CHARS.search(t) and _inline_headline(t):
             return "inline_related"

@@ -20,8 +20,10 @@ from pathlib import Path
 DEFAULT_DETECT_LANGUAGES = ("de", "fr", "es", "pt", "it", "nl", "id", "sv", "da", "nb", "pl", "ro", "tr", "cs", "fi", "ru")
 
 WORD_RE = re.compile(r"\w+", re.UNICODE)
-#: WORD_RE for ASCII text (the same words there), faster: no Unicode character class lookups.
-ASCII_WORD_RE = re.compile(r"[A-Za-z0-9_]+")
+#: For ASCII text: a ``bytes.translate`` table that turns every byte but a word character ([A-Za-z0-9_]) into a space,
+#: so that ``t.encode().translate(ASCII_NON_WORD_TO_SPACE).decode().split()`` is ``WORD_RE.findall(t)`` (several times
+#: faster than the regular expression).
+ASCII_NON_WORD_TO_SPACE = bytes(c if c < 128 and (chr(c).isalnum() or chr(c) == "_") else ord(" ") for c in range(256))
 # A sentence ends with . ! ? (or an ellipsis) possibly followed by quotes/brackets.
 _CLOSERS = r"['\"”’»)\]]"
 SENT_END_RE = re.compile(rf"[.!?:;…]{_CLOSERS}*\s*$")
@@ -225,13 +227,13 @@ LABELLED_RE = re.compile(r"^[^\W\d_][\w'’ ]{0,24}:\s", re.UNICODE)
 BYLINE_PART_RE = re.compile(r"[|•·]\s*(?i:by)\s+[A-ZÀ-ÖØ-Þ][\w'’.-]+", re.UNICODE)
 #: Comment sections: a header line; what follows it is never the body.
 COMMENTS_RE = re.compile(
-    r"^\W*(?:\d+\s+)?(?:comments?|user comments|reader comments|readers'? comments)\s*(?:\(\d+\))?\W*$|"
-    r"^\W*\d+\s+(?:responses?|replies|reactions?)\W*$|"
-    r"^\W*\d+\s+(?:thoughts?|comments?|responses?|replies) (?:on|to)\b|"
-    r"^\W*(?:leave|post|add|write|submit) (?:a|your) (?:reply|comment|response)\b|"
-    r"^\W*(?:join|start) the (?:discussion|conversation)\b|"
-    r"^\W*(?:show|view|load|read|see) (?:all )?(?:\d+ )?comments\b|^\W*comments are closed\b|"
-    r"^\W*(?:kommentare|commentaires|comentarios|comentários|commenti|komentar)\W*$",
+    r"^\W*(?:(?:\d+\s+)?(?:comments?|user comments|reader comments|readers'? comments)\s*(?:\(\d+\))?\W*$|"
+    r"\d+\s+(?:responses?|replies|reactions?)\W*$|"
+    r"\d+\s+(?:thoughts?|comments?|responses?|replies) (?:on|to)\b|"
+    r"(?:leave|post|add|write|submit) (?:a|your) (?:reply|comment|response)\b|"
+    r"(?:join|start) the (?:discussion|conversation)\b|"
+    r"(?:show|view|load|read|see) (?:all )?(?:\d+ )?comments\b|comments are closed\b|"
+    r"(?:kommentare|commentaires|comentarios|comentários|commenti|komentar)\W*$)",
     re.IGNORECASE,
 )
 
