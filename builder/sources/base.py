@@ -141,16 +141,18 @@ class Source(ABC):
             found = [(str(p), p.name)]
         else:
             found = list(_walk(str(p), self.patterns))
-        # digests in threads, a few hundred files per task: reads and hashing release the
-        # GIL, so a cold disk serves several reads at once
-        batches = [found[i:i + _SCAN_BATCH] for i in range(0, len(found), _SCAN_BATCH)]
-        if len(batches) > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(max_workers=_SCAN_THREADS, thread_name_prefix="scan") as pool:
-                files = [f for batch in pool.map(_digest_batch, batches) for f in batch]
-        else:
-            files = [f for batch in batches for f in _digest_batch(batch)]
+        files = []
+        for path, rel in found:  # plain strings and os calls: pathlib costs more than the hashing here
+            rel = safe_name(rel)
+            try:
+                st = os.stat(path)
+                if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+                    size, sha = -1, "not_a_file"
+                else:
+                    size, sha = st.st_size, file_sha256(path)
+            except OSError as e:  # unreadable, a broken link: recorded at read time
+                size, sha = -1, f"unreadable:{e.__class__.__name__}"
+            files.append(InputFile(path=path, rel=rel, size=size, sha256=sha))
         files.sort(key=lambda f: f.rel)
         return files
 
@@ -167,27 +169,6 @@ class Source(ABC):
 
     def describe(self) -> dict:
         return {"name": self.name, "path": self.path}
-
-
-_SCAN_BATCH = 256
-_SCAN_THREADS = 8
-
-
-def _digest_batch(found: list[tuple[str, str]]) -> list[InputFile]:
-    """``InputFile`` records (size, SHA-256) of ``(path, relative path)`` pairs."""
-    files = []
-    for path, rel in found:  # plain strings and os calls: pathlib costs more than the hashing here
-        rel = safe_name(rel)
-        try:
-            st = os.stat(path)
-            if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
-                size, sha = -1, "not_a_file"
-            else:
-                size, sha = st.st_size, file_sha256(path)
-        except OSError as e:  # unreadable, a broken link: recorded at read time
-            size, sha = -1, f"unreadable:{e.__class__.__name__}"
-        files.append(InputFile(path=path, rel=rel, size=size, sha256=sha))
-    return files
 
 
 def _walk(root: str, patterns: tuple[str, ...]):
