@@ -32,11 +32,14 @@ _ASCII = "\t\n\x20-\x25\x27-\x7e"
 _SAFE = f"[{_ASCII}\u2013\u2014\u2018\u2019\u201c\u201d\u2026]"
 FTFY_SAFE_RE = re.compile(f"{_SAFE}*")
 # ... and with Latin-1 letters (but Â and Ã, which ftfy's NBSP repair reads as mojibake)
-# standing between ASCII characters: mojibake of a UTF-8 sequence is always two or more
-# non-ASCII characters in a row, so a lone "é" in "José" cannot be one. Half the
-# accented lines of news qualify ("Zürich", "Pelé"); the property test covers them too.
-FTFY_SAFE_LETTERS_RE = re.compile(
-    f"(?:{_SAFE}|(?<![^{_ASCII}])[\u00c0\u00c1\u00c4-\u00d6\u00d8-\u00f6\u00f8-\u00ff](?![^{_ASCII}]))*")
+# or Latin-1 and cp1252 symbols (© ® ° £ € ™ • › « ...) standing between ASCII characters:
+# mojibake of a UTF-8 sequence is always two or more non-ASCII characters in a row, so a
+# lone "é" in "José" or "©" in "© 2023" cannot be one. Half the accented lines of news
+# qualify ("Zürich", "Pelé"), and most copyright and breadcrumb lines; the property test
+# covers them too.
+_LONE = ("\u00a1-\u00ac\u00ae-\u00bf\u00c0\u00c1\u00c4-\u00d6\u00d8-\u00f6\u00f8-\u00ff"
+         "\u201a\u201e\u2020\u2021\u2022\u2030\u2039\u203a\u20ac\u2122")
+FTFY_SAFE_LETTERS_RE = re.compile(f"(?:{_SAFE}|(?<![^{_ASCII}])[{_LONE}](?![^{_ASCII}]))*")
 
 
 @dataclass

@@ -57,10 +57,11 @@ def test_line_by_line_fast_path_equals_ftfy(parts):
 
 
 LETTERS = "".join(chr(c) for c in range(0xC0, 0x100) if c not in (0xC2, 0xC3, 0xD7, 0xF7))
+SYMBOLS = "".join(chr(c) for c in range(0xA1, 0xC0) if c != 0xAD) + "‚„†‡•‰‹›€™"
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.text(alphabet="ab XZ.,'-:0" + "’“”–—…" + LETTERS * 3, max_size=14))
+@given(st.text(alphabet="ab XZ.,'-:0<>;#" + "’“”–—…" + LETTERS * 3 + SYMBOLS * 2, max_size=14))
 def test_ftfy_leaves_lone_latin1_letters_alone(text):
     if FTFY_SAFE_LETTERS_RE.fullmatch(text):
         assert _ftfy(text) == text
@@ -68,6 +69,8 @@ def test_ftfy_leaves_lone_latin1_letters_alone(text):
 
 def test_lone_letters_pass_but_letter_runs_go_to_ftfy():
     assert FTFY_SAFE_LETTERS_RE.fullmatch("José Pelé of Zürich, 1958")
+    assert FTFY_SAFE_LETTERS_RE.fullmatch("© 2023 The Daily Meridian › Local News • 5°C, €3")
+    assert not FTFY_SAFE_LETTERS_RE.fullmatch("Â© 2023")  # mojibake of "©"
     assert not FTFY_SAFE_LETTERS_RE.fullmatch("CafÃ©")  # mojibake: two non-ASCII in a row
     assert not FTFY_SAFE_LETTERS_RE.fullmatch("Ñandú”")  # a letter against a quote
     assert fix_text_lines("CafÃ© in Zürich\nJosé") == "Café in Zürich\nJosé"
