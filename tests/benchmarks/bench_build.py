@@ -55,12 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     ours, base = [], []
     for r in range(repeats):
         out = work / f"floor-{n}-{r}.parquet"
-        base.append(benchlib.run_measured([benchlib.PYTHON, __file__, "--floor", str(src), str(out)])["seconds"])
+        base.append(benchlib.run_measured([benchlib.PYTHON, __file__, "--floor", str(src), str(out)],
+                                          watch=False)["seconds"])
         out.unlink(missing_ok=True)
         dist = work / f"build-{n}-{r}"
         shutil.rmtree(dist, ignore_errors=True)
         res = benchlib.run_measured(benchlib.build_cmd(src, dist, ["ner=none", "stance=none"]),
-                                    log=work / f"build-{n}-{r}.log")
+                                    log=work / f"build-{n}-{r}.log", watch=False)
         ours.append(res["seconds"])
         shutil.rmtree(dist, ignore_errors=True)
     print(f"  floor: {benchlib.fmt_times(base)}; build: {benchlib.fmt_times(ours)}", flush=True)
