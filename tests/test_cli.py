@@ -73,3 +73,22 @@ def test_build_from_another_folder_and_user_config_dir(tmp_path):
     r2 = run(["--config-dir", str(tmp_path / "my_conf"), "segment=my_site", f"source.path={src}",
               f"paths.dist={tmp_path / 'dist'}", "ner=none", "executor.processes=1"], work)
     assert r2.returncode == 0 and "nothing to do" in r2.stdout
+
+
+def test_a_build_runs_the_config_hydra_composes(tmp_path):
+    """The console script composes the config once (it skips Hydra's mode probe): the release's
+    config.yaml is the config ``compose_config`` gives for the same overrides."""
+    from builder.build import plain_config
+    from builder.cli import compose_config
+
+    src = tmp_path / "articles"
+    shutil.copytree(ROOT / "seeds", src)
+    overrides = [f"source.path={src}", f"paths.dist={tmp_path / 'dist'}", "ner=none", "stance=none",
+                 "executor.processes=1", "dataset.version=0.3.0", "filter.min_words=20"]
+    r = run(overrides, tmp_path)
+    assert r.returncode == 0, r.stderr
+    written = yaml.safe_load((tmp_path / "dist" / "news-articles" / "0.3.0" / "config.yaml").read_text())
+    expected = plain_config(compose_config(overrides))
+    for c in (written, expected):  # the seeds folder resolves against the working folder
+        c["paths"].pop("seeds")
+    assert written == expected
