@@ -266,14 +266,14 @@ def explode(t: pa.Table, with_ner: bool, with_stance: bool, default_lang: str = 
     parent, items = _flatten(t, "teasers")
     aids = [ids[i] for i in parent]
     out["teasers"] = _work_table({
-        "id": [digest(a, "teaser", str(p)) for a, p in zip(aids, items.field("position").to_pylist())],
+        "id": [digest(a, "teaser", str(p)) for a, p in zip(aids, _values(items, "position"))],
         "article_id": aids, **_fields(items, ("headline", "blurb", "section", "position", "kind")),
         "split": _take(t, "split", parent)}, WORK_SCHEMAS["teasers"])
 
     parent, items = _flatten(t, "removed")
     aids = [ids[i] for i in parent]
     out["_removed"] = _work_table({
-        "id": [f"{a}:{line:09d}" for a, line in zip(aids, items.field("line").to_pylist())],
+        "id": [f"{a}:{line:09d}" for a, line in zip(aids, _values(items, "line"))],
         "split": ["audit"] * len(aids), "article_id": aids, "source": _take(t, "source", parent),
         **_fields(items, ("line", "start", "end", "reason", "text"))}, AUDIT_REMOVED_SCHEMA)
 
@@ -281,17 +281,17 @@ def explode(t: pa.Table, with_ner: bool, with_stance: bool, default_lang: str = 
         parent, items = _flatten(t, "sentences")
         aids = [ids[i] for i in parent]
         out["ner"] = _work_table({
-            "id": [digest(a, "sentence", str(k)) for a, k in zip(aids, items.field("sentence").to_pylist())],
+            "id": [digest(a, "sentence", str(k)) for a, k in zip(aids, _values(items, "sentence"))],
             "article_id": aids, **_fields(items, ("sentence", "text", "tokens", "ner_tags", "entities")),
             "labeler": _take(t, "ner_labeler", parent), "split": _take(t, "split", parent)}, WORK_SCHEMAS["ner"])
     if with_stance:
         parent, items = _flatten(t, "stance")
         aids = [ids[i] for i in parent]
-        pairs, heads = items.field("pair").to_pylist(), items.field("headline").to_pylist()
+        pairs, heads = _values(items, "pair"), _values(items, "headline")
         out["stance"] = _work_table({
             "id": [digest(a, "stance", p, h) for a, p, h in zip(aids, pairs, heads)],
-            "article_id": aids, "headline": items.field("headline"), "body": _take(t, "text", parent),
-            **_fields(items, ("label", "confidence", "pair")),
+            "article_id": aids, "body": _take(t, "text", parent),
+            **_fields(items, ("headline", "label", "confidence", "pair")),
             "labeler": _take(t, "stance_labeler", parent), "split": _take(t, "split", parent)},
             WORK_SCHEMAS["stance"])
     return out
@@ -303,6 +303,10 @@ def _flatten(t: pa.Table, name: str) -> tuple[list[int], pa.StructArray]:
         return [], pa.array([], pa.struct([]))
     c = t.column(name).combine_chunks()
     return pc.list_parent_indices(c).to_pylist(), pc.list_flatten(c)
+
+
+def _values(items: pa.StructArray, name: str) -> list:
+    return items.field(name).to_pylist() if len(items) else []
 
 
 def _fields(items: pa.StructArray, names: tuple[str, ...]) -> dict:
