@@ -191,8 +191,10 @@ def entry() -> None:
     """The console script: :func:`main`, then leave without the interpreter's teardown.
 
     A build imports pyarrow, pandas, ``datasets`` and matplotlib; unloading them
-    at exit takes most of a second and does nothing a user needs. Exit handlers
-    still run and the standard streams and log handlers are flushed; every file
+    at exit takes most of a second and does nothing a user needs. As at a normal
+    exit, non-daemon threads are joined (a worker pool's manager waits for its
+    workers to leave), exit handlers run and the standard streams and log
+    handlers are flushed; every file
     the build writes is already closed (the release is renamed into place
     before this point). Errors with tracebacks (``BUILDER_DEBUG=1``) exit the
     usual way.
@@ -211,7 +213,11 @@ def entry() -> None:
 
 def _leave(code: int) -> None:
     import atexit
+    import threading
 
+    for t in threading.enumerate():  # as a normal exit does: wait for non-daemon threads (a pool's manager)
+        if t is not threading.main_thread() and not t.daemon:
+            t.join()
     atexit._run_exitfuncs()  # noqa: SLF001 - what normal exit runs before the teardown
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
