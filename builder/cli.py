@@ -196,9 +196,13 @@ def entry() -> None:
     workers to leave), exit handlers run and the standard streams and log
     handlers are flushed; every file
     the build writes is already closed (the release is renamed into place
-    before this point). Errors with tracebacks (``BUILDER_DEBUG=1``) exit the
+    before this point). With ``BUILDER_DEBUG=1`` (tracebacks; profilers such as
+    ``python -m cProfile`` write their output at the usual exit) it exits the
     usual way.
     """
+    if os.environ.get("BUILDER_DEBUG", "") not in ("", "0"):
+        main()
+        return
     try:
         main()
         code = 0

@@ -92,3 +92,11 @@ def test_a_build_runs_the_config_hydra_composes(tmp_path):
     for c in (written, expected):  # the seeds folder resolves against the working folder
         c["paths"].pop("seeds")
     assert written == expected
+
+
+def test_debug_errors_keep_their_traceback(tmp_path):
+    """With BUILDER_DEBUG=1 the command exits the usual way: a user error shows its traceback."""
+    r = run(["source.path=" + str(tmp_path / "missing"), f"paths.dist={tmp_path / 'dist'}"], tmp_path,
+            env={"BUILDER_DEBUG": "1"})
+    assert r.returncode != 0
+    assert "Traceback" in r.stderr and "source folder or file not found" in r.stderr
