@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from builder.ids import digest, json_digest
 from builder.sources.base import REJECT_SCHEMA, Shard, Source
 from builder.stages.base import Stage, set_column
 from builder.stages.segment import REMOVED_TYPE
+from builder.stages.words import utf8_words
 
 PHASE1_STAGES = ("extract", "normalize", "segment", "lang", "filter", "boilerplate", "dedup")
 PHASE2_STAGES = ("ner", "stance")
@@ -233,7 +233,6 @@ def write_atomic(table: pa.Table, path: Path, row_group_size: int | None = None,
 
 
 # -- explode documents into the release configs ------------------------------
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
 def explode(t: pa.Table, with_ner: bool, with_stance: bool, default_lang: str = "und") -> dict[str, pa.Table]:
@@ -259,34 +258,30 @@ def explode(t: pa.Table, with_ner: bool, with_stance: bool, default_lang: str = 
                 "date": col("date"), "text": t.column("text"),
                 # detected language when the lang stage ran (None: undetermined), else the declared one
                 "lang": col("lang", default_lang),
-                "n_words": pa.array([len(_WORD_RE.findall(x)) for x in texts], pa.int32()),
+                "n_words": pa.array([len(utf8_words(x)) for x in texts], pa.int32()),
                 "cluster_id": col("cluster_id"), "encoding": col("encoding"), "split": col("split")}
     out = {"articles": _work_table(articles, WORK_SCHEMAS["articles"])}
 
-    parent, items = _flatten(t, "teasers")
-    aids = [ids[i] for i in parent]
+    parent, aids, items = _flatten(t, "teasers", ids)
     out["teasers"] = _work_table({
         "id": [digest(a, "teaser", str(p)) for a, p in zip(aids, _values(items, "position"))],
         "article_id": aids, **_fields(items, ("headline", "blurb", "section", "position", "kind")),
         "split": _take(t, "split", parent)}, WORK_SCHEMAS["teasers"])
 
-    parent, items = _flatten(t, "removed")
-    aids = [ids[i] for i in parent]
+    parent, aids, items = _flatten(t, "removed", ids)
     out["_removed"] = _work_table({
         "id": [f"{a}:{line:09d}" for a, line in zip(aids, _values(items, "line"))],
         "split": ["audit"] * len(aids), "article_id": aids, "source": _take(t, "source", parent),
         **_fields(items, ("line", "start", "end", "reason", "text"))}, AUDIT_REMOVED_SCHEMA)
 
     if with_ner:
-        parent, items = _flatten(t, "sentences")
-        aids = [ids[i] for i in parent]
+        parent, aids, items = _flatten(t, "sentences", ids)
         out["ner"] = _work_table({
             "id": [digest(a, "sentence", str(k)) for a, k in zip(aids, _values(items, "sentence"))],
             "article_id": aids, **_fields(items, ("sentence", "text", "tokens", "ner_tags", "entities")),
             "labeler": _take(t, "ner_labeler", parent), "split": _take(t, "split", parent)}, WORK_SCHEMAS["ner"])
     if with_stance:
-        parent, items = _flatten(t, "stance")
-        aids = [ids[i] for i in parent]
+        parent, aids, items = _flatten(t, "stance", ids)
         pairs, heads = _values(items, "pair"), _values(items, "headline")
         out["stance"] = _work_table({
             "id": [digest(a, "stance", p, h) for a, p, h in zip(aids, pairs, heads)],
@@ -297,12 +292,14 @@ def explode(t: pa.Table, with_ner: bool, with_stance: bool, default_lang: str = 
     return out
 
 
-def _flatten(t: pa.Table, name: str) -> tuple[list[int], pa.StructArray]:
-    """A list-of-struct column's items, and the row each came from (null or missing lists: none)."""
+def _flatten(t: pa.Table, name: str, ids: list[str]) -> tuple[list[int], list[str], pa.StructArray]:
+    """A list-of-struct column's items, with the row and the document id each came from
+    (null or missing lists: none)."""
     if name not in t.column_names or not t.num_rows:
-        return [], pa.array([], pa.struct([]))
+        return [], [], pa.array([], pa.struct([]))
     c = t.column(name).combine_chunks()
-    return pc.list_parent_indices(c).to_pylist(), pc.list_flatten(c)
+    parent = pc.list_parent_indices(c).to_pylist()
+    return parent, [ids[i] for i in parent], pc.list_flatten(c)
 
 
 def _values(items: pa.StructArray, name: str) -> list:

@@ -33,7 +33,6 @@ def init_worker(cfg: dict) -> None:
 
 
 def worker_pipeline(cfg: dict | None = None):
-    global _PIPELINE
     if _PIPELINE is None:
         init_worker(cfg)
     return _PIPELINE

@@ -117,7 +117,7 @@ class Source(ABC):
 
     def __init__(self, path: str, shard_size: int = 500):
         if not path:
-            raise BuilderError(f"source.path is empty: set source.path=/folder/with/articles")
+            raise BuilderError("source.path is empty: set source.path=/folder/with/articles")
         if shard_size < 1:
             raise BuilderError(f"source.shard_size must be at least 1, got {shard_size}")
         self.path = str(path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from builder.errors import BuilderError
 from builder.sources.base import InputFile, ReadResult, Shard, Source, document_id

@@ -13,7 +13,6 @@ documents" (1997); Leskovec et al., "Mining of Massive Datasets", ch. 3.
 from __future__ import annotations
 
 import hashlib
-import re
 import zlib
 from dataclasses import dataclass
 from typing import ClassVar
@@ -22,14 +21,8 @@ import numpy as np
 import pyarrow as pa
 
 from builder.stages.base import Stage, set_column
+from builder.stages.words import utf8_words
 
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
-# ASCII bytes that are not word characters (``\w``) become spaces; bytes of non-ASCII characters stay
-_ASCII_NONWORD_TO_SPACE = (bytes(c if chr(c).isalnum() or c == 0x5F else 0x20 for c in range(128))
-                           + bytes(range(128, 256)))
-# the punctuation of news text that is not ASCII (curly quotes, dashes, ellipsis, guillemets): no word character,
-# letter or whitespace
-TYPOGRAPHIC = "\u2018\u2019\u201a\u201c\u201d\u201e\u2013\u2014\u2026\u00ab\u00bb"
 
 
 @dataclass
@@ -152,27 +145,6 @@ _FM1, _FM2 = np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35)
 _MIX1, _MIX2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
 _BASE = np.uint64(0x100000001B3)
 _S33 = np.uint64(33)
-
-
-def utf8_words(text: str) -> list[bytes]:
-    """``_WORD_RE.findall(text)``, each word encoded as UTF-8, mostly without the regex.
-
-    Typographic punctuation becomes a space and so do ASCII non-word bytes
-    (neither is ever part of a word; UTF-8 encodes non-ASCII characters with
-    bytes >= 0x80 only, so no character is cut); the runs between spaces are
-    the words when every character left in them is a word character, which
-    one ``isalnum`` over the whole text tells. Otherwise (a symbol or an odd
-    space among the words) the regex runs. Per-match regex work was the
-    largest cost of the dedup and filter stages.
-    """
-    for c in TYPOGRAPHIC:
-        if c in text:
-            text = text.replace(c, " ")
-    data = text.encode("utf-8")
-    words = data.translate(_ASCII_NONWORD_TO_SPACE).split()
-    if data.isascii() or b"".join(words).decode("utf-8").replace("_", "").isalnum():
-        return words
-    return [w.encode("utf-8") for w in _WORD_RE.findall(text)]
 
 
 def shingle_hashes(words: list[bytes], k: int) -> np.ndarray:

@@ -57,6 +57,7 @@ from urllib.parse import urljoin, urlsplit
 import pyarrow as pa
 
 from builder.stages.base import Stage, set_column
+from builder.stages.words import WORD_RE
 
 PAGE_TEASER_TYPE = pa.struct(
     [
@@ -67,7 +68,6 @@ PAGE_TEASER_TYPE = pa.struct(
     ]
 )
 
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
 _SPACE_RE = re.compile(r"\s+")
 _LETTER_RE = re.compile(r"[^\W\d_]", re.UNICODE)
 
@@ -244,7 +244,7 @@ def _text(el) -> str:
 
 
 def _n_words(s: str | None) -> int:
-    return len(_WORD_RE.findall(s)) if s else 0
+    return len(WORD_RE.findall(s)) if s else 0
 
 
 def _page_url(tree) -> str | None:
@@ -271,7 +271,7 @@ def _page_title(tree) -> str | None:
 
 def _key(s: str) -> str:
     t = s.casefold().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return " ".join(_WORD_RE.findall(t))
+    return " ".join(WORD_RE.findall(t))
 
 
 def _same_title(text: str, titles: list[str]) -> bool:

@@ -17,7 +17,7 @@ from typing import ClassVar
 import pyarrow as pa
 
 from builder.stages.base import Stage, set_column
-from builder.stages.dedup import TYPOGRAPHIC, utf8_words
+from builder.stages.words import TYPOGRAPHIC, utf8_words
 
 # a whitespace-separated token with a letter in it (a word character that is not a digit or "_");
 # anchored at token starts so a long token without letters costs linear time, not quadratic

@@ -36,6 +36,7 @@ wins, as in the filter stage).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -50,10 +51,12 @@ _CLD2_CODES = {"iw": "he", "jw": "jv", "no": "nb"}
 _CLD2_REFUSED_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def _lingua_codes() -> set[str]:
+@functools.cache
+def _lingua_codes() -> frozenset[str]:
+    """The ISO 639-1 codes lingua knows (computed once: CLD2's answers are checked against them)."""
     from lingua import Language
 
-    return {lang.iso_code_639_1.name.lower() for lang in Language.all()}
+    return frozenset(lang.iso_code_639_1.name.lower() for lang in Language.all())
 
 
 #: Major languages of news on the web (ISO 639-1): the default candidates.

@@ -70,7 +70,6 @@ from builder.errors import BuilderError
 from builder.stages.base import Stage, set_column
 from builder.stages.segment_patterns import (
     AMPM_RE,
-    ASCII_NON_WORD_TO_SPACE,
     AUTHOR_TAIL_RE,
     BOILERPLATE_RULES,
     BULLET_RE,
@@ -108,10 +107,10 @@ from builder.stages.segment_patterns import (
     TABLE_ROW_RE,
     TAG_RE,
     TRUNCATED_RE,
-    WORD_RE,
     stop_words,
     union,
 )
+from builder.stages.words import ASCII_NON_WORD_TO_SPACE, WORD_RE
 
 TEASER_TYPE = pa.struct(
     [

@@ -19,18 +19,13 @@ from pathlib import Path
 #: Stop-word lists tried besides ``language`` (spaCy language codes with a stop-word list).
 DEFAULT_DETECT_LANGUAGES = ("de", "fr", "es", "pt", "it", "nl", "id", "sv", "da", "nb", "pl", "ro", "tr", "cs", "fi", "ru")
 
-WORD_RE = re.compile(r"\w+", re.UNICODE)
-#: For ASCII text: a ``bytes.translate`` table that turns every byte but a word character ([A-Za-z0-9_]) into a space,
-#: so that ``t.encode().translate(ASCII_NON_WORD_TO_SPACE).decode().split()`` is ``WORD_RE.findall(t)`` (several times
-#: faster than the regular expression).
-ASCII_NON_WORD_TO_SPACE = bytes(c if c < 128 and (chr(c).isalnum() or chr(c) == "_") else ord(" ") for c in range(256))
 # A sentence ends with . ! ? (or an ellipsis) possibly followed by quotes/brackets.
 _CLOSERS = r"['\"”’»)\]]"
 SENT_END_RE = re.compile(rf"[.!?:;…]{_CLOSERS}*\s*$")
 #: SENT_END_RE reversed, for the reversed line: ``SENT_END_REV_RE.match(t[::-1])`` answers as ``SENT_END_RE.search(t)``
 #: without trying the pattern at every position of the line.
 SENT_END_REV_RE = re.compile(rf"\s*{_CLOSERS}*[.!?:;…]")
-FULL_STOP_RE = re.compile(r"[.!?…]['\"”’»)\]]*\s*$")
+FULL_STOP_RE = re.compile(rf"[.!?…]{_CLOSERS}*\s*$")
 _DOTS = r"\.\s?\.\s?\."
 ELLIPSIS_RE = re.compile(rf"(?:{_DOTS}|…)")
 #: ELLIPSIS_RE but "…": starting with a literal, it is searched much faster (a quick test before ELLIPSIS_RE).
@@ -327,14 +322,12 @@ class Rules:
         rules: (space-separated lowercase trigger words or None for always, pattern) pairs; a pattern is
             compiled case-insensitively, unless it is given compiled.
         extra: more patterns (case-insensitive), always searched (a house style's, from the config).
-        extra_compiled: compiled patterns, always searched.
     """
 
-    def __init__(self, rules, extra=(), extra_compiled=()):
+    def __init__(self, rules, extra=()):
         self.always: list[re.Pattern] = [_compiled(p) for keys, p in rules if keys is None]
         if extra:
             self.always.append(union(extra))
-        self.always.extend(extra_compiled)
         self.index: dict[str, list[re.Pattern]] = {}
         for keys, p in rules:
             if keys is not None:

@@ -91,7 +91,8 @@ def test_numpy_minhash_equals_datasketch():
     import numpy as np
     from datasketch import MinHash
 
-    from builder.stages.dedup import affine32_permutations, shingle_hashes, utf8_words
+    from builder.stages.dedup import affine32_permutations, shingle_hashes
+    from builder.stages.words import utf8_words
 
     for num_perm, seed in ((128, 1), (64, 7)):
         a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
@@ -116,9 +117,9 @@ _WORD_CHARS = ("abcXYZ019_ .,;:-'\"\n\t\x1c\x0b()&\u2018\u2019\u201c\u201d\u2013
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet=st.sampled_from(_WORD_CHARS)) | st.text())
 def test_utf8_words_are_the_regex_words(text):
-    from builder.stages.dedup import _WORD_RE, utf8_words
+    from builder.stages.words import WORD_RE, utf8_words
 
-    assert utf8_words(text) == [w.encode("utf-8") for w in _WORD_RE.findall(text)]
+    assert utf8_words(text) == [w.encode("utf-8") for w in WORD_RE.findall(text)]
 
 
 @settings(max_examples=500, deadline=None)

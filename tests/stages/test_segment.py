@@ -318,8 +318,8 @@ def test_rule_triggers_cover_their_patterns():
     must hold one, or the index would hide a match. Checked on lines made to match each pattern and on the dev set."""
     import re
 
-    from builder.stages.segment_patterns import (BOILERPLATE_RULES, CAPTION_RULES, STRONG_BOILERPLATE_RULES, WORD_RE,
-                                                 Rules)
+    from builder.stages.segment_patterns import BOILERPLATE_RULES, CAPTION_RULES, STRONG_BOILERPLATE_RULES, Rules
+    from builder.stages.words import WORD_RE
 
     examples = [
         "Follow us on Twitter", "For the latest news, visit our site", "Subscribe to our newsletter today", "Sign in",
