@@ -190,7 +190,7 @@ def main() -> None:
 def entry() -> None:
     """The console script: :func:`main`, then leave without the interpreter's teardown.
 
-    A build imports pyarrow, pandas, ``datasets`` and matplotlib; unloading them
+    A build imports pyarrow, pandas and matplotlib; unloading them
     at exit takes most of a second and does nothing a user needs. As at a normal
     exit, non-daemon threads are joined (a worker pool's manager waits for its
     workers to leave), exit handlers run and the standard streams and log

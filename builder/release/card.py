@@ -73,7 +73,7 @@ def front_matter(meta: dict, configs: dict) -> dict:
         })
         fm["dataset_info"].append({
             "config_name": name,
-            "features": c["features"]._to_yaml_list(),
+            "features": c["features"].to_yaml_list(),
             "splits": [{"name": split, "num_bytes": int(s["num_bytes"]), "num_examples": int(s["num_examples"])}
                        for split, s in splits.items()],
             "download_size": int(sum(f["bytes"] for s in splits.values() for f in s["file_records"])),

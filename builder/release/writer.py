@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.errors import BuilderError
+from builder.release.features import ClassLabel, List
 from builder.stages.split import SPLITS
 
 PARQUET_OPTIONS = dict(
@@ -55,16 +56,14 @@ def hf_metadata(feats) -> dict:
 
 def to_release_table(work: pa.Table, feats) -> pa.Table:
     """Work table (labels as strings) → release table (ClassLabel ids, exact schema)."""
-    from datasets import ClassLabel, List
-
     cols = {}
     for name, feat in feats.items():
         col = work.column(name)
         if isinstance(feat, ClassLabel):
-            col = _label_ids(col, feat, name)
+            col = _label_ids(col, feat.names, name)
         elif isinstance(feat, List) and isinstance(feat.feature, ClassLabel):
             col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-            flat = _label_ids(pc.list_flatten(col), feat.feature, name)
+            flat = _label_ids(pc.list_flatten(col), feat.feature.names, name)
             offsets = col.offsets
             if len(offsets) and offsets[0].as_py():
                 offsets = pc.subtract(offsets, offsets[0])
@@ -74,13 +73,13 @@ def to_release_table(work: pa.Table, feats) -> pa.Table:
     return table.replace_schema_metadata(hf_metadata(feats))
 
 
-def _label_ids(col, feat, column: str) -> pa.Array:
+def _label_ids(col, label_names: list[str], column: str) -> pa.Array:
     """Label names → ClassLabel ids, vectorised; an unknown name is an error, never a silent id."""
-    names = pa.array(feat.names, pa.string())
+    names = pa.array(label_names, pa.string())
     ids = pc.index_in(col, value_set=names)
     if ids.null_count:
         bad = pc.filter(col, pc.is_null(ids)).to_pylist()[:3]
-        raise BuilderError(f"label(s) {bad} of column '{column}' are not among {feat.names}")
+        raise BuilderError(f"label(s) {bad} of column '{column}' are not among {label_names}")
     return pc.cast(ids, pa.int64())
 
 
