@@ -33,7 +33,6 @@ from omegaconf import DictConfig, OmegaConf
 from builder import __version__
 from builder.errors import BuilderError, ReleaseExists
 from builder.ids import digest, json_digest
-from builder.barrier import barrier
 from builder.pipeline import Pipeline, instantiate_stage
 from builder.sources.base import REJECT_SCHEMA, Source
 
@@ -244,24 +243,24 @@ def _build_locked(p: Plan) -> dict:
 
 
 def _run(c: dict, source, inputs, work: Path, models: dict) -> dict:
-    from builder.executors.base import work_phase1, work_phase2
+    from builder.executors.base import work_barrier, work_phase1, work_phase2
 
     executor = instantiate_stage(c["executor"])
     shards = source.shards(inputs)
     pipe = Pipeline(c)
     p1_dirs = [work / "p1" / f"{s.index:05d}-{pipe.phase1_key(s)}" for s in shards]
     executor.start(c)
-    # the driver waits while workers run phase 1: import the writer's heavy libraries meanwhile
-    threading.Thread(target=_prewarm_writer_imports, name="prewarm", daemon=True).start()
     try:
         log.info("Phase 1 (read, clean, segment): %d inputs in %d shards", len(inputs), len(shards))
-        stats1 = executor.map(work_phase1, list(zip(shards, map(str, p1_dirs))), "clean")
+        # when the driver has CPU to spare (a pool's last shards), it imports what the writer needs,
+        # in a thread: off the critical path
+        stats1 = executor.map(work_phase1, list(zip(shards, map(str, p1_dirs))), "clean",
+                              on_idle=lambda: threading.Thread(target=_prewarm_imports, name="prewarm",
+                                                               daemon=True).start())
         bkey = digest(*[d.name for d in p1_dirs], json_digest({k: c.get(k) for k in ("dedup", "split", "stance", "boilerplate")}), n=24)
         bdir = work / "barrier" / bkey
-        if not (bdir / "barrier.json").exists():
-            bstats = barrier(pipe, p1_dirs, bdir)
-            (bdir / "barrier.json").write_text(json.dumps(bstats, sort_keys=True))
-        bstats = json.loads((bdir / "barrier.json").read_text())
+        # one task, on a worker that has its libraries loaded (the driver has not)
+        bstats = executor.map(work_barrier, [([str(d) for d in p1_dirs], str(bdir))], "barrier")[0]
         log.info("Barrier: %d articles, %d near-duplicate clusters, splits %s", bstats["articles"], bstats["clusters"], bstats["splits"])
         p2key = digest(bkey, json_digest({k: c.get(k) for k in ("ner", "stance")}), json_digest(models), n=16)
         p2_dirs = [work / "p2" / f"{d.name[:5]}-{p2key}" for d in p1_dirs]
@@ -288,9 +287,12 @@ def _run(c: dict, source, inputs, work: Path, models: dict) -> dict:
     return {"p1": p1_dirs, "p2": p2_dirs, "counts": counts, "pipeline": pipe, "barrier": bstats}
 
 
-def _prewarm_writer_imports() -> None:
-    """Import matplotlib (about 0.6 s) in a thread; the writer would otherwise wait for it."""
+def _prewarm_imports() -> None:
+    """Import what the driver needs after phase 1 (over a second of CPU): pandas (pyarrow imports it on
+    its first conversion of Python objects), ``pyarrow.dataset`` (``pq.read_table``) and matplotlib."""
     try:
+        import pandas  # noqa: F401
+        import pyarrow.dataset  # noqa: F401
         import matplotlib.backends.backend_agg  # noqa: F401
         import matplotlib.figure  # noqa: F401
     except Exception:  # noqa: BLE001 - the writer imports them again and reports a real problem

@@ -48,6 +48,22 @@ def work_phase1(task: tuple) -> dict:
     return worker_pipeline().run_phase1(shard, out)
 
 
+def work_barrier(task: tuple) -> dict:
+    """The barrier over every phase-1 shard, as one task: in a warm worker (its libraries loaded),
+    so the driver never imports them for it. Returns the barrier's stats."""
+    import json
+
+    dirs, out = task
+    out = Path(out)
+    done = out / "barrier.json"
+    if not done.exists():  # else finished earlier (resume)
+        from builder.barrier import barrier
+
+        stats = barrier(worker_pipeline(), [Path(d) for d in dirs], out)
+        done.write_text(json.dumps(stats, sort_keys=True))
+    return json.loads(done.read_text())
+
+
 def work_phase2(task: tuple) -> dict:
     docs, keys, corpus, out = task
     out = Path(out)
@@ -74,8 +90,16 @@ class Executor(ABC):
         """Release workers."""
 
     @abstractmethod
-    def map(self, fn: Callable[[Any], dict], tasks: list, desc: str) -> list[dict]:
-        ...
+    def map(self, fn: Callable[[Any], dict], tasks: list, desc: str,
+            on_idle: Callable[[], None] | None = None) -> list[dict]:
+        """``fn`` over ``tasks``; results in task order.
+
+        ``on_idle`` is called once, in the driver, when the driver has CPU to
+        spare while the map still runs: when fewer tasks are left than workers
+        (a core of the pool's tail is free), or at the start when the tasks run
+        in the driver's own process. The build uses it to import what the
+        writer needs off the critical path.
+        """
 
     def _progress(self, total: int, desc: str):
         from rich.console import Console

@@ -49,13 +49,16 @@ class LocalExecutor(Executor):
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
-    def map(self, fn: Callable[[Any], dict], tasks: list, desc: str) -> list[dict]:
+    def map(self, fn: Callable[[Any], dict], tasks: list, desc: str,
+            on_idle: Callable[[], None] | None = None) -> list[dict]:
         t0 = time.monotonic()
         results: list = [None] * len(tasks)
         with self._progress(len(tasks), desc) as prog:
             bar = prog.add_task(desc, total=len(tasks), rate="")
             if self.processes == 1 or (len(tasks) <= 1 and self._pool is None):
                 worker_pipeline(self._cfg)  # in this process, built once
+                if on_idle is not None:
+                    on_idle()
                 for i, t in enumerate(tasks):
                     results[i] = fn(t)
                     prog.update(bar, advance=1, rate=_rate(i + 1, t0))
@@ -64,9 +67,17 @@ class LocalExecutor(Executor):
                 futs = {pool.submit(fn, t): i for i, t in enumerate(tasks)}
                 from concurrent.futures import as_completed
 
+                idle = [on_idle] if on_idle is not None else []
+
+                def check_idle(left: int) -> None:  # fewer tasks left than workers: one has nothing to take
+                    if idle and left < self.processes:
+                        idle.pop()()
+
+                check_idle(len(tasks))
                 for n, f in enumerate(as_completed(futs), 1):
                     results[futs[f]] = f.result()
                     prog.update(bar, advance=1, rate=_rate(n, t0))
+                    check_idle(len(tasks) - n)
         report(desc, len(tasks), len(tasks), time.monotonic() - t0)
         return results
 

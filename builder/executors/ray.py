@@ -211,10 +211,13 @@ class RayExecutor(Executor):
         return float(self.num_gpus)
 
     # -- dispatch ------------------------------------------------------------
-    def map(self, fn: Callable[[Any], dict], tasks: list, desc: str) -> list[dict]:
+    def map(self, fn: Callable[[Any], dict], tasks: list, desc: str,
+            on_idle: Callable[[], None] | None = None) -> list[dict]:
         if self._cfg_ref is None:
             raise BuilderError("RayExecutor.map called before start(cfg)")
         ray = _import_ray()
+        if on_idle is not None:  # the driver does not run the tasks: it is idle from the start
+            on_idle()
         t0 = time.monotonic()
         results: list = [None] * len(tasks)
         with self._progress(len(tasks), desc) as prog:
