@@ -1,10 +1,19 @@
-"""Run shards on this machine: in-process, or a process pool (one worker per core)."""
+"""Run shards on this machine: in this process, helped by a pool of worker processes.
+
+The driver runs tasks itself and ``processes - 1`` spawned workers take the
+others, all from one queue: a build of N processes uses N cores for its
+shards. The driver has its libraries loaded before the first shard, so it
+starts at once while the workers import theirs on the other cores (a worker's
+start-up is over half a second of CPU); and one process fewer is spawned.
+"""
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
 import time
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable
 
@@ -12,11 +21,11 @@ from builder.executors.base import Executor, init_worker, report, worker_pipelin
 
 
 class LocalExecutor(Executor):
-    """A process pool over shards.
+    """This process and a pool of worker processes over one queue of shards.
 
     Args:
-        processes: worker processes; ``0`` means one per CPU core, ``1`` runs
-            everything in this process (no pool).
+        processes: processes that run shards, this one included; ``0`` means
+            one per CPU core, ``1`` runs everything in this process (no pool).
         progress: show a progress bar (on a terminal; log lines otherwise).
         keep_work: keep the work folder after a successful build.
     """
@@ -31,14 +40,13 @@ class LocalExecutor(Executor):
 
     def start(self, cfg: dict) -> None:
         self._cfg = cfg
-        if self.processes == 1:
-            init_worker(cfg)
+        init_worker(cfg)  # the driver runs shards too
         # the pool starts on first use, so a no-op build never pays for it
 
     def _get_pool(self):
         if self._pool is None:
             ctx = mp.get_context("spawn")  # no fork: pyarrow and BLAS threads do not survive it
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=init_worker,
+            self._pool = ProcessPoolExecutor(self.processes - 1, mp_context=ctx, initializer=init_worker,
                                              initargs=(self._cfg,))
         return self._pool
 
@@ -55,31 +63,93 @@ class LocalExecutor(Executor):
         results: list = [None] * len(tasks)
         with self._progress(len(tasks), desc) as prog:
             bar = prog.add_task(desc, total=len(tasks), rate="")
+            worker_pipeline(self._cfg)  # in this process, built once
             if self.processes == 1 or (len(tasks) <= 1 and self._pool is None):
-                worker_pipeline(self._cfg)  # in this process, built once
-                if on_idle is not None:
+                if on_idle is not None:  # the other cores are free
                     on_idle()
                 for i, t in enumerate(tasks):
                     results[i] = fn(t)
                     prog.update(bar, advance=1, rate=_rate(i + 1, t0))
             else:
-                pool = self._get_pool()
-                futs = {pool.submit(fn, t): i for i, t in enumerate(tasks)}
-                from concurrent.futures import as_completed
-
-                idle = [on_idle] if on_idle is not None else []
-
-                def check_idle(left: int) -> None:  # fewer tasks left than workers: one has nothing to take
-                    if idle and left < self.processes:
-                        idle.pop()()
-
-                check_idle(len(tasks))
-                for n, f in enumerate(as_completed(futs), 1):
-                    results[futs[f]] = f.result()
-                    prog.update(bar, advance=1, rate=_rate(n, t0))
-                    check_idle(len(tasks) - n)
+                _Shared(self._get_pool(), self.processes - 1, fn, tasks, results, prog, bar, t0).run(on_idle)
         report(desc, len(tasks), len(tasks), time.monotonic() - t0)
         return results
+
+
+class _Shared:
+    """One queue of tasks, taken by the driver (between its own tasks) and by the pool's workers
+    (each given its next task the moment it returns one, so none waits behind a busy driver)."""
+
+    def __init__(self, pool, workers: int, fn, tasks: list, results: list, prog, bar, t0: float):
+        self.pool, self.workers, self.fn, self.tasks, self.results = pool, workers, fn, tasks, results
+        self.prog, self.bar, self.t0 = prog, bar, t0
+        self.queue = deque(range(len(tasks)))
+        self.cond = threading.Condition()
+        self.in_pool = 0
+        self.done = 0
+        self.error: BaseException | None = None
+
+    def _take(self) -> int | None:
+        with self.cond:
+            return self.queue.popleft() if self.queue and self.error is None else None
+
+    def _give(self) -> None:
+        """Hand the next task to a free worker (from the driver, or from the pool's result thread)."""
+        i = self._take()
+        if i is None:
+            return
+        with self.cond:
+            self.in_pool += 1
+        try:
+            f = self.pool.submit(self.fn, self.tasks[i])
+        except BaseException as e:  # a broken pool: report it from the driver
+            self._finish(i, None, e)
+            return
+        f.add_done_callback(lambda f, i=i: self._returned(i, f))
+
+    def _returned(self, i: int, f) -> None:
+        err = f.exception() if not f.cancelled() else RuntimeError(f"task {i} was cancelled")
+        self._finish(i, None if err else f.result(), err)
+        if err is None:
+            self._give()
+
+    def _finish(self, i: int, result, err: BaseException | None) -> None:
+        with self.cond:
+            self.in_pool -= 1
+            if err is not None:
+                if self.error is None:
+                    self.error = err
+            else:
+                self.results[i] = result
+                self.done += 1
+            self.cond.notify_all()
+        if err is None:
+            self.prog.update(self.bar, advance=1, rate=_rate(self.done, self.t0))
+
+    def run(self, on_idle: Callable[[], None] | None) -> None:
+        for _ in range(self.workers):
+            self._give()
+        while True:
+            i = self._take()
+            if i is None:
+                break
+            try:
+                r = self.fn(self.tasks[i])
+            except BaseException:
+                with self.cond:
+                    self.queue.clear()  # the workers take no more; the error is the driver's own
+                raise
+            with self.cond:
+                self.results[i] = r
+                self.done += 1
+            self.prog.update(self.bar, advance=1, rate=_rate(self.done, self.t0))
+        if on_idle is not None and self.error is None:
+            on_idle()  # the driver has nothing left to take while workers finish theirs
+        with self.cond:
+            while self.in_pool and self.error is None:
+                self.cond.wait()
+            if self.error is not None:
+                raise self.error
 
 
 def _rate(done: int, t0: float) -> str:

@@ -1,0 +1,80 @@
+"""The local executor: the driver and its pool's workers take tasks from one queue."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from builder.build import plain_config
+from builder.executors.local import LocalExecutor
+from conftest import SEED, compose
+
+
+def whoami(task):
+    """A task: sleep a little (so every process gets some), then say who ran it."""
+    i, delay = task
+    time.sleep(delay)
+    return {"task": i, "pid": os.getpid()}
+
+
+def fail_on(task):
+    """A task that fails in the driver (``where="driver"``) or in a worker (``"worker"``)."""
+    i, where, driver = task
+    if where == ("driver" if os.getpid() == driver else "worker"):
+        raise ValueError(f"task {i} refused in the {where}")
+    time.sleep(0.05)
+    return {"task": i}
+
+
+@pytest.fixture(scope="module")
+def executor():
+    cfg = plain_config(compose([f"source.path={SEED}", "ner=none", "stance=none", "executor.progress=false"]))
+    ex = LocalExecutor(processes=3, progress=False)
+    ex.start(cfg)
+    yield ex
+    ex.stop()
+
+
+def test_results_in_task_order_shared_by_driver_and_workers(executor):
+    idle = []
+    out = executor.map(whoami, [(i, 0.15) for i in range(16)], "test", on_idle=lambda: idle.append(1))
+    assert [r["task"] for r in out] == list(range(16))
+    pids = {r["pid"] for r in out}
+    assert os.getpid() in pids  # the driver ran some
+    assert len(pids) >= 2  # and a worker others
+    assert len(pids) <= 3  # processes=3: the driver and two workers
+    assert idle == [1]  # called once, when the driver had nothing left to take
+
+
+def test_a_single_task_on_a_started_pool_runs_on_a_worker(executor):
+    executor.map(whoami, [(0, 0.0), (1, 0.0)], "warm")  # the pool exists
+    (r,) = executor.map(whoami, [(0, 0.0)], "one")
+    assert r["pid"] != os.getpid()
+
+
+def test_an_error_in_a_worker_task_reaches_the_driver(executor):
+    with pytest.raises(ValueError, match="refused in the worker"):
+        executor.map(fail_on, [(i, "worker", os.getpid()) for i in range(12)], "fail")
+    # the executor still works afterwards
+    assert [r["task"] for r in executor.map(fail_on, [(i, None, 0) for i in range(4)], "ok")] == list(range(4))
+
+
+def test_an_error_in_the_driver_task_is_raised(executor):
+    with pytest.raises(ValueError, match="refused in the driver"):
+        executor.map(fail_on, [(i, "driver", os.getpid()) for i in range(12)], "fail")
+    time.sleep(0.3)  # tasks already given to workers finish and are dropped
+    assert [r["task"] for r in executor.map(fail_on, [(i, None, 0) for i in range(4)], "ok")] == list(range(4))
+
+
+def test_one_process_runs_everything_here():
+    cfg = plain_config(compose([f"source.path={SEED}", "ner=none", "stance=none", "executor.progress=false"]))
+    ex = LocalExecutor(processes=1, progress=False)
+    ex.start(cfg)
+    try:
+        out = ex.map(whoami, [(i, 0.0) for i in range(5)], "one")
+    finally:
+        ex.stop()
+    assert {r["pid"] for r in out} == {os.getpid()}
+    assert ex._pool is None
