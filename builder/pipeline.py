@@ -140,7 +140,7 @@ class Pipeline:
         write_atomic(rejects, out / "rejects.parquet")
         np.savez_compressed(out / "df.npz", keys=np.array(list(df), dtype=np.int64), counts=np.array(list(df.values()), dtype=np.int64))
         counts["kept"] = t.num_rows
-        (out / "stats.json").write_text(json.dumps(counts, sort_keys=True))
+        write_marker(out / "stats.json", counts)
         return counts
 
     # -- phase 2 -----------------------------------------------------------
@@ -182,7 +182,7 @@ class Pipeline:
                 write_atomic(sort_work(tab), out / f"{name}.parquet", row_group_size=WORK_ROW_GROUP, group_by="split")
         stats = {"duplicates_dropped": rejects.num_rows, **{k: v.num_rows for k, v in tables.items()},
                  "dropped_reasons": dict(Counter(rejects.column("reason").to_pylist()))}
-        (out / "stats.json").write_text(json.dumps(stats, sort_keys=True))
+        write_marker(out / "stats.json", stats)
         return stats
 
 
@@ -229,6 +229,14 @@ def write_atomic(table: pa.Table, path: Path, row_group_size: int | None = None,
         with pq.ParquetWriter(tmp, table.schema, compression="zstd") as w:
             for lo, hi in zip(cuts, cuts[1:]):
                 w.write_table(table.slice(lo, hi - lo), row_group_size=row_group_size)
+    os.replace(tmp, path)
+
+
+def write_marker(path: Path, stats: dict) -> None:
+    """Write a shard's ``stats.json`` (its mark of completion) so that it is either whole or absent:
+    a build killed while writing it must not leave an empty mark that a resumed build trusts."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(stats, sort_keys=True))
     os.replace(tmp, path)
 
 

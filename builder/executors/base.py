@@ -58,9 +58,10 @@ def work_barrier(task: tuple) -> dict:
     done = out / "barrier.json"
     if not done.exists():  # else finished earlier (resume)
         from builder.barrier import barrier
+        from builder.pipeline import write_marker
 
         stats = barrier(worker_pipeline(), [Path(d) for d in dirs], out)
-        done.write_text(json.dumps(stats, sort_keys=True))
+        write_marker(done, stats)
     return json.loads(done.read_text())
 
 

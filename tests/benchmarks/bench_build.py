@@ -1,7 +1,7 @@
 """(a) The whole build without model stages vs the I/O floor.
 
 Ours: ``builder source.path=<generated txt corpus> ner=none stance=none`` as a
-user runs it (a fresh process, the default executor: one worker per core,
+user runs it (a fresh process, the default executor: one process per core, the driver included,
 the full release: Parquet, arrow/, audit, card).
 
 Floor: a fresh process that reads the same files (sorted, decoded as UTF-8)
