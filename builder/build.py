@@ -252,14 +252,15 @@ def _run(c: dict, source, inputs, work: Path, models: dict) -> dict:
     executor.start(c)
     try:
         log.info("Phase 1 (read, clean, segment): %d inputs in %d shards", len(inputs), len(shards))
-        # when the driver has CPU to spare (a pool's last shards), it imports what the writer needs,
-        # in a thread: off the critical path
+        # when the driver has CPU to spare (no shard left to take while a worker finishes its last),
+        # it imports what the writer needs, in a thread: off the critical path
         stats1 = executor.map(work_phase1, list(zip(shards, map(str, p1_dirs))), "clean",
                               on_idle=lambda: threading.Thread(target=_prewarm_imports, name="prewarm",
                                                                daemon=True).start())
         bkey = digest(*[d.name for d in p1_dirs], json_digest({k: c.get(k) for k in ("dedup", "split", "stance", "boilerplate")}), n=24)
         bdir = work / "barrier" / bkey
-        # one task, on a worker that has its libraries loaded (the driver has not)
+        # one task: on a worker when there is a pool, so it does not share the driver's interpreter
+        # with the imports above
         bstats = executor.map(work_barrier, [([str(d) for d in p1_dirs], str(bdir))], "barrier")[0]
         log.info("Barrier: %d articles, %d near-duplicate clusters, splits %s", bstats["articles"], bstats["clusters"], bstats["splits"])
         p2key = digest(bkey, json_digest({k: c.get(k) for k in ("ner", "stance")}), json_digest(models), n=16)
@@ -288,11 +289,8 @@ def _run(c: dict, source, inputs, work: Path, models: dict) -> dict:
 
 
 def _prewarm_imports() -> None:
-    """Import what the driver needs after phase 1 (over a second of CPU): pandas (pyarrow imports it on
-    its first conversion of Python objects), ``pyarrow.dataset`` (``pq.read_table``) and matplotlib."""
+    """Import what the writer needs and phase 1 did not (matplotlib, for the charts: 0.6 s of CPU)."""
     try:
-        import pandas  # noqa: F401
-        import pyarrow.dataset  # noqa: F401
         import matplotlib.backends.backend_agg  # noqa: F401
         import matplotlib.figure  # noqa: F401
     except Exception:  # noqa: BLE001 - the writer imports them again and reports a real problem

@@ -49,8 +49,8 @@ def work_phase1(task: tuple) -> dict:
 
 
 def work_barrier(task: tuple) -> dict:
-    """The barrier over every phase-1 shard, as one task: in a warm worker (its libraries loaded),
-    so the driver never imports them for it. Returns the barrier's stats."""
+    """The barrier over every phase-1 shard, as one task (on a worker when there is a pool, while the
+    driver imports what the writer needs). Returns the barrier's stats."""
     import json
 
     dirs, out = task
@@ -96,10 +96,10 @@ class Executor(ABC):
         """``fn`` over ``tasks``; results in task order.
 
         ``on_idle`` is called once, in the driver, when the driver has CPU to
-        spare while the map still runs: when fewer tasks are left than workers
-        (a core of the pool's tail is free), or at the start when the tasks run
-        in the driver's own process. The build uses it to import what the
-        writer needs off the critical path.
+        spare while the map still runs: when it has no task left to take while
+        workers finish theirs, or at the start when it does not run tasks
+        itself (Ray) or runs them all alone (the other cores are free). The
+        build uses it to import what the writer needs off the critical path.
         """
 
     def _progress(self, total: int, desc: str):
