@@ -15,8 +15,10 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
+from builder.errors import BuilderError
 from builder.executors.base import Executor, init_worker, report, worker_pipeline
 
 
@@ -148,8 +150,14 @@ class _Shared:
         with self.cond:
             while self.in_pool and self.error is None:
                 self.cond.wait()
-            if self.error is not None:
-                raise self.error
+            err = self.error
+        if isinstance(err, BrokenProcessPool):
+            raise BuilderError("a worker process died while running shards (killed, or out of memory?); "
+                               "run the same command again to resume from the finished shards, with fewer "
+                               "processes (executor.processes=N) or smaller shards (source.shard_size=N) if "
+                               "memory is short") from err
+        if err is not None:
+            raise err
 
 
 def _rate(done: int, t0: float) -> str:

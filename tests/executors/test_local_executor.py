@@ -68,6 +68,27 @@ def test_an_error_in_the_driver_task_is_raised(executor):
     assert [r["task"] for r in executor.map(fail_on, [(i, None, 0) for i in range(4)], "ok")] == list(range(4))
 
 
+def die_in_worker(task):
+    i, driver = task
+    if os.getpid() != driver:
+        os._exit(3)  # as the kernel's OOM killer would leave it: no exception, no result
+    time.sleep(0.05)
+    return {"task": i}
+
+
+def test_a_dead_worker_is_a_clear_error():
+    from builder.errors import BuilderError
+
+    cfg = plain_config(compose([f"source.path={SEED}", "ner=none", "stance=none", "executor.progress=false"]))
+    ex = LocalExecutor(processes=2, progress=False)
+    ex.start(cfg)
+    try:
+        with pytest.raises(BuilderError, match="worker process died.*resume"):
+            ex.map(die_in_worker, [(i, os.getpid()) for i in range(6)], "die")
+    finally:
+        ex.stop()
+
+
 def test_one_process_runs_everything_here():
     cfg = plain_config(compose([f"source.path={SEED}", "ner=none", "stance=none", "executor.progress=false"]))
     ex = LocalExecutor(processes=1, progress=False)
