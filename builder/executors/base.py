@@ -117,4 +117,7 @@ def report(desc: str, done: int, total: int, elapsed: float) -> None:
     """A log line for non-terminal runs (CI, files)."""
     if not sys.stderr.isatty():
         rate = done / elapsed if elapsed > 0 else 0.0
-        log.info("%s: %d/%d shards in %.1fs (%.2f shards/s)", desc, done, total, elapsed, rate)
+        if total == 1:  # one task (the barrier, a one-shard corpus): no rate to speak of
+            log.info("%s: done in %.1fs", desc, elapsed)
+        else:
+            log.info("%s: %d/%d shards in %.1fs (%.2f shards/s)", desc, done, total, elapsed, rate)
