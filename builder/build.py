@@ -163,8 +163,12 @@ def stage_versions(c: dict) -> dict:
     return out
 
 
-def plan(cfg: DictConfig | dict) -> Plan:
-    """Resolve the config, scan and digest the inputs, identify the models."""
+def plan(cfg: DictConfig | dict, before_scan=None) -> Plan:
+    """Resolve the config, scan and digest the inputs, identify the models.
+
+    ``before_scan(c, target)`` is called with the resolved config and the
+    release folder once they are known, before the (slower) scan.
+    """
     c = plain_config(cfg)
     ds = c["dataset"]
     name = ds["name"]
@@ -172,6 +176,8 @@ def plan(cfg: DictConfig | dict) -> Plan:
     base = Path(c["paths"]["dist"]).expanduser() / name
     version = next_version(base, ds["bump"]) if ds.get("bump") else ds.get("version")
     check_name_version(name, str(version))
+    if before_scan is not None:
+        before_scan(c, base / str(version))
     source = instantiate_stage(c["source"])
     log.info("Scanning %s", source.path)
     inputs = source.scan()
@@ -197,28 +203,42 @@ def plan(cfg: DictConfig | dict) -> Plan:
 def build(cfg: DictConfig | dict) -> dict:
     """Build the release described by ``cfg``; returns a summary (path, fingerprint, counts)."""
     t0 = time.monotonic()
-    p = plan(cfg)
-    done = p.existing()
-    if done:
-        return done
+    early: list = []
+
+    def start_workers(c: dict, target: Path) -> None:
+        # a version that does not exist yet will be built whatever the scan finds: let the
+        # executor start its workers now, so they load their libraries while the inputs are scanned
+        if not target.exists():
+            executor = instantiate_stage(c["executor"])
+            executor.prepare(c)
+            early.append(executor)
+
     try:
-        with build_lock(p.base, p.version):
-            done = p.existing()  # another build may have finished meanwhile
-            if done:
-                return done
-            counts = _build_locked(p)
-    except OSError as e:
-        raise BuilderError(f"cannot write to {e.filename or p.base}: {e.strerror or e} "
-                           "(check free space and permissions of paths.dist, or set paths.dist=/writable/folder)") from e
+        p = plan(cfg, before_scan=start_workers)
+        done = p.existing()
+        if done:
+            return done
+        try:
+            with build_lock(p.base, p.version):
+                done = p.existing()  # another build may have finished meanwhile
+                if done:
+                    return done
+                counts = _build_locked(p, early[0] if early else None)
+        except OSError as e:
+            raise BuilderError(f"cannot write to {e.filename or p.base}: {e.strerror or e} (check free space and "
+                               "permissions of paths.dist, or set paths.dist=/writable/folder)") from e
+    finally:
+        for executor in early:  # stopped after phase 2 already, unless the build stopped before
+            executor.stop()
     log.info("Built %s in %.1fs", p.target, time.monotonic() - t0)
     return p.summary(status="built", seconds=round(time.monotonic() - t0, 2), counts=counts)
 
 
-def _build_locked(p: Plan) -> dict:
+def _build_locked(p: Plan, executor=None) -> dict:
     """Run the pipeline and put the release in place; the caller holds the version's lock."""
     work_root = Path(p.c["paths"]["work_dir"]).expanduser()
     work = work_root / p.fingerprint[:16]
-    result = _run(p.c, p.source, p.inputs, work, p.models)
+    result = _run(p.c, p.source, p.inputs, work, p.models, executor)
     for stale in [*p.base.glob(f".staging-{p.version}-*"), *work_root.glob(".trash-*")]:
         shutil.rmtree(stale, ignore_errors=True)  # left by a killed build (we hold the lock)
     staging = p.base / f".staging-{p.version}-{os.getpid()}"
@@ -242,10 +262,10 @@ def _build_locked(p: Plan) -> dict:
     return result["counts"]
 
 
-def _run(c: dict, source, inputs, work: Path, models: dict) -> dict:
+def _run(c: dict, source, inputs, work: Path, models: dict, executor=None) -> dict:
     from builder.executors.base import work_barrier, work_phase1, work_phase2
 
-    executor = instantiate_stage(c["executor"])
+    executor = executor or instantiate_stage(c["executor"])
     shards = source.shards(inputs)
     pipe = Pipeline(c)
     p1_dirs = [work / "p1" / f"{s.index:05d}-{pipe.phase1_key(s)}" for s in shards]

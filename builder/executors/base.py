@@ -84,6 +84,9 @@ class Executor(ABC):
         self.progress = progress
         self.keep_work = keep_work
 
+    def prepare(self, cfg: dict) -> None:
+        """Optionally start workers ahead of :meth:`start` (while the driver scans the inputs)."""
+
     def start(self, cfg: dict) -> None:
         """Prepare workers for a pipeline config (load models once each)."""
 

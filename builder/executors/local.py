@@ -39,11 +39,21 @@ class LocalExecutor(Executor):
         self.processes = processes if processes > 0 else (os.cpu_count() or 1)
         self._pool = None
         self._cfg = None
+        self._used = False  # a map has run
+
+    def prepare(self, cfg: dict) -> None:
+        """Start the workers now: they load their libraries and build their pipeline while the
+        driver scans the inputs (the build calls this only when it knows it will run shards)."""
+        if self.processes > 1:
+            self._cfg = cfg
+            pool = self._get_pool()
+            for _ in range(self.processes - 1):  # each submit starts one worker (none is idle yet)
+                pool.submit(os.getpid)
 
     def start(self, cfg: dict) -> None:
         self._cfg = cfg
         init_worker(cfg)  # the driver runs shards too
-        # the pool starts on first use, so a no-op build never pays for it
+        # the pool starts on first use (or in prepare), so a no-op build never pays for it
 
     def _get_pool(self):
         if self._pool is None:
@@ -54,6 +64,9 @@ class LocalExecutor(Executor):
 
     def stop(self) -> None:
         if self._pool is not None:
+            if not self._used:  # started by prepare for a build that stopped before its first shard
+                for proc in list(getattr(self._pool, "_processes", {}).values()):
+                    proc.terminate()  # they hold nothing; do not wait for them to finish loading
             # the workers exit while the driver writes the release (they hold nothing it needs);
             # the interpreter joins them before it exits
             self._pool.shutdown(wait=False, cancel_futures=True)
@@ -62,6 +75,7 @@ class LocalExecutor(Executor):
     def map(self, fn: Callable[[Any], dict], tasks: list, desc: str,
             on_idle: Callable[[], None] | None = None) -> list[dict]:
         t0 = time.monotonic()
+        self._used = True
         results: list = [None] * len(tasks)
         with self._progress(len(tasks), desc) as prog:
             bar = prog.add_task(desc, total=len(tasks), rate="")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 
 import pytest
@@ -87,6 +88,39 @@ def test_a_dead_worker_is_a_clear_error():
             ex.map(die_in_worker, [(i, os.getpid()) for i in range(6)], "die")
     finally:
         ex.stop()
+
+
+def test_prepare_starts_the_workers_before_the_first_map():
+    cfg = plain_config(compose([f"source.path={SEED}", "ner=none", "stance=none", "executor.progress=false"]))
+    ex = LocalExecutor(processes=2, progress=False)
+    ex.prepare(cfg)
+    try:
+        assert ex._pool is not None
+        deadline = time.monotonic() + 60
+        while not ex._pool._processes and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (worker,) = ex._pool._processes  # started without waiting for a task of ours
+        ex.start(cfg)
+        out = ex.map(whoami, [(i, 0.1) for i in range(8)], "after prepare")
+        assert [r["task"] for r in out] == list(range(8))
+        assert {r["pid"] for r in out} == {os.getpid(), worker}
+    finally:
+        ex.stop()
+
+
+def test_workers_started_for_nothing_are_stopped_at_once():
+    """A build that fails before its first shard (no inputs, say) does not wait for its workers."""
+    cfg = plain_config(compose([f"source.path={SEED}", "ner=none", "stance=none", "executor.progress=false"]))
+    ex = LocalExecutor(processes=2, progress=False)
+    ex.prepare(cfg)
+    deadline = time.monotonic() + 60
+    while not ex._pool._processes and time.monotonic() < deadline:
+        time.sleep(0.01)
+    procs = list(ex._pool._processes.values())
+    ex.stop()
+    for p in procs:
+        p.join(timeout=30)
+        assert p.exitcode == -signal.SIGTERM  # stopped, not left to finish loading its libraries
 
 
 def test_one_process_runs_everything_here():
