@@ -233,8 +233,9 @@ def write_atomic(table: pa.Table, path: Path, row_group_size: int | None = None,
 
 
 def write_marker(path: Path, stats: dict) -> None:
-    """Write a shard's ``stats.json`` (its mark of completion) so that it is either whole or absent:
-    a build killed while writing it must not leave an empty mark that a resumed build trusts."""
+    """Write a mark of completion (a shard's ``stats.json``, the barrier's ``barrier.json``) so that it
+    is either whole or absent: a build killed while writing it must not leave an empty mark that a
+    resumed build trusts."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(stats, sort_keys=True))
     os.replace(tmp, path)
