@@ -117,9 +117,12 @@ def test_workers_started_for_nothing_are_stopped_at_once():
     while not ex._pool._processes and time.monotonic() < deadline:
         time.sleep(0.01)
     procs = list(ex._pool._processes.values())
+    manager = ex._pool._executor_manager_thread
     ex.stop()
+    # the pool's manager thread reaps the workers (joining them here too would race it for waitpid)
+    manager.join(timeout=60)
+    assert not manager.is_alive()
     for p in procs:
-        p.join(timeout=30)
         assert p.exitcode == -signal.SIGTERM  # stopped, not left to finish loading its libraries
 
 
