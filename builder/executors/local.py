@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
 from builder.errors import BuilderError
-from builder.executors.base import Executor, init_worker, report, worker_pipeline
+from builder.executors.base import Executor, init_worker, report
 
 
 class LocalExecutor(Executor):
@@ -79,7 +79,6 @@ class LocalExecutor(Executor):
         results: list = [None] * len(tasks)
         with self._progress(len(tasks), desc) as prog:
             bar = prog.add_task(desc, total=len(tasks), rate="")
-            worker_pipeline(self._cfg)  # in this process, built once
             if self.processes == 1 or (len(tasks) <= 1 and self._pool is None):
                 if on_idle is not None:  # the other cores are free
                     on_idle()

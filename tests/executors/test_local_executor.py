@@ -29,9 +29,23 @@ def fail_on(task):
     return {"task": i}
 
 
+def config() -> dict:
+    return plain_config(compose([f"source.path={SEED}", "ner=none", "stance=none", "executor.progress=false"]))
+
+
+def prepared(cfg: dict) -> LocalExecutor:
+    """A 2-process executor whose worker ``prepare`` has started (waited for, up to a minute)."""
+    ex = LocalExecutor(processes=2, progress=False)
+    ex.prepare(cfg)
+    deadline = time.monotonic() + 60
+    while not ex._pool._processes and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return ex
+
+
 @pytest.fixture(scope="module")
 def executor():
-    cfg = plain_config(compose([f"source.path={SEED}", "ner=none", "stance=none", "executor.progress=false"]))
+    cfg = config()
     ex = LocalExecutor(processes=3, progress=False)
     ex.start(cfg)
     yield ex
@@ -80,7 +94,7 @@ def die_in_worker(task):
 def test_a_dead_worker_is_a_clear_error():
     from builder.errors import BuilderError
 
-    cfg = plain_config(compose([f"source.path={SEED}", "ner=none", "stance=none", "executor.progress=false"]))
+    cfg = config()
     ex = LocalExecutor(processes=2, progress=False)
     ex.start(cfg)
     try:
@@ -91,14 +105,9 @@ def test_a_dead_worker_is_a_clear_error():
 
 
 def test_prepare_starts_the_workers_before_the_first_map():
-    cfg = plain_config(compose([f"source.path={SEED}", "ner=none", "stance=none", "executor.progress=false"]))
-    ex = LocalExecutor(processes=2, progress=False)
-    ex.prepare(cfg)
+    cfg = config()
+    ex = prepared(cfg)
     try:
-        assert ex._pool is not None
-        deadline = time.monotonic() + 60
-        while not ex._pool._processes and time.monotonic() < deadline:
-            time.sleep(0.01)
         (worker,) = ex._pool._processes  # started without waiting for a task of ours
         ex.start(cfg)
         out = ex.map(whoami, [(i, 0.1) for i in range(8)], "after prepare")
@@ -110,12 +119,7 @@ def test_prepare_starts_the_workers_before_the_first_map():
 
 def test_workers_started_for_nothing_are_stopped_at_once():
     """A build that fails before its first shard (no inputs, say) does not wait for its workers."""
-    cfg = plain_config(compose([f"source.path={SEED}", "ner=none", "stance=none", "executor.progress=false"]))
-    ex = LocalExecutor(processes=2, progress=False)
-    ex.prepare(cfg)
-    deadline = time.monotonic() + 60
-    while not ex._pool._processes and time.monotonic() < deadline:
-        time.sleep(0.01)
+    ex = prepared(config())
     procs = list(ex._pool._processes.values())
     manager = ex._pool._executor_manager_thread
     ex.stop()
@@ -127,7 +131,7 @@ def test_workers_started_for_nothing_are_stopped_at_once():
 
 
 def test_one_process_runs_everything_here():
-    cfg = plain_config(compose([f"source.path={SEED}", "ner=none", "stance=none", "executor.progress=false"]))
+    cfg = config()
     ex = LocalExecutor(processes=1, progress=False)
     ex.start(cfg)
     try:
