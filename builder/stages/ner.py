@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from builder.errors import BuilderError
 from builder.stages import ner_rules as rules
-from builder.stages.base import Stage, set_column
+from builder.stages.base import Stage, keep_out_of_collector, set_column
 
 ENTITY_TYPE = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("label", pa.string()), ("text", pa.string())])
 SENTENCE_TYPE = pa.struct(
@@ -205,6 +205,7 @@ class SpacyEntityTagger(Stage):
             nlp.enable_pipe("senter")
         elif "senter" not in nlp.pipe_names and "parser" not in nlp.pipe_names:
             nlp.add_pipe("sentencizer", first=True)
+        keep_out_of_collector()
         return nlp
 
     @property
