@@ -1,4 +1,4 @@
-"""Split a scraped text into article body, boilerplate and headline teasers (``segment.rules.v2``).
+"""Split a scraped text into article body, boilerplate and headline teasers (``segment.rules.v3``).
 
 Every line of the normalised text gets exactly one label:
 
@@ -19,7 +19,14 @@ How it works (general evidence only, no site's phrases; the vocabulary is in
 
 1. **Language.** The document's stop-word list is the one (spaCy's lists, of
    ``language`` and ``detect_languages``) that covers most of its words, so a
-   German or Indonesian page has prose too.
+   German or Indonesian page has prose too. In a highly inflected language
+   (Latvian, Finnish), whose list covers less running text, prose needs a
+   lower share of stop words: at most 0.4 of the upper quartile of the
+   document's lines of six words or more. Chinese and Japanese are cut into
+   characters (two to a word in the counts), Thai, Lao, Khmer and Myanmar
+   into four-character pieces; a document that no list covers (under 4% of
+   its words) tells prose by length and sentence punctuation alone, and the
+   full stops of those scripts (``。``, ``।``, ``؟``, ...) end sentences.
 2. **Line features.** Word count, final punctuation, stop-word density,
    bullets and numbering, title case; generic boilerplate phrases (follow us,
    subscribe to our newsletter, cookies, copyright, UI words, breadcrumbs);
@@ -131,6 +138,20 @@ REMOVED_TYPE = pa.struct(
     ]
 )
 
+#: Scripts written without spaces between words: Han, Hiragana and Katakana (each character a word, as BERT's
+#: tokenizer splits them) and Thai, Lao, Myanmar and Khmer (a word per four characters).
+_CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+_SEA = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+_UNSPACED_RE = re.compile(f"[{_CJK}{_SEA}]")
+_CJK_RE = re.compile(f"[{_CJK}]")
+_UNSPACED_SPLIT_RE = re.compile(f"[{_CJK}]|[{_SEA}]{{1,4}}|[^{_CJK}{_SEA}]+")
+#: A document whose best stop-word list covers less than this share of its words has no list.
+_MIN_STOP_COVER = 0.04
+#: Prose needs at least this share of the median stop-word ratio of the document's long lines (when that is lower
+#: than ``min_stopword_ratio``), and never less than _MIN_PROSE_RATIO.
+_PROSE_SHARE = 0.4
+_MIN_PROSE_RATIO = 0.02
+
 #: Lines of at most this many words keep what their text decides (words, kind) from one document to the next, for at
 #: most _CACHE_LINES lines: menus, bylines, teasers and boilerplate come back on every page of a site.
 _CACHE_WORDS = 12
@@ -193,7 +214,7 @@ class BoilerplateSegmenter(Stage):
     """
 
     name: ClassVar[str] = "segment"
-    version: ClassVar[str] = "segment.rules.v2"
+    version: ClassVar[str] = "segment.rules.v3"
     requires: ClassVar[tuple[str, ...]] = ("norm", "title")
     assigns: ClassVar[tuple[str, ...]] = ("text", "title", "teasers", "removed")
 
@@ -317,20 +338,21 @@ class BoilerplateSegmenter(Stage):
             end = pos + len(raw)
             f = cache.get(t)
             if f is not None:  # a short line seen before: what its text decides is known
-                t, core, words, low, bullet, ends, kind = f
-                ln = _Line(i, pos, end, raw, t, core, words, low, len(words), bullet, ends_sentence=ends, kind=kind)
+                t, core, words, low, n_words, bullet, ends, kind = f
+                ln = _Line(i, pos, end, raw, t, core, words, low, n_words, bullet, ends_sentence=ends, kind=kind)
             else:
                 ln = self._text_features(_Line(i, pos, end, raw, t))
                 if ln.n_words <= _CACHE_WORDS:
                     if len(cache) >= _CACHE_LINES:
                         cache.clear()
-                    cache[t] = (t, ln.core, ln.words, ln.low, ln.bullet, ln.ends_sentence, ln.kind)
+                    cache[t] = (t, ln.core, ln.words, ln.low, ln.n_words, ln.bullet, ln.ends_sentence, ln.kind)
             tokens += ln.low
             out.append(ln)
             pos = end + 1
         stop = self._stop_set(tokens)
+        min_ratio = self._stop_ratios(out, stop)
         for ln in out:
-            self._classify(ln, stop)
+            self._classify(ln, stop, min_ratio)
         # a short credit line ("(Image: ...)", "Jane Doe | Getty Images") makes the line above it a caption
         prev = None
         for ln in out:
@@ -359,13 +381,27 @@ class BoilerplateSegmenter(Stage):
             ln.words = WORD_RE.findall(t)
             ln.low = list(map(str.lower, ln.words))
         ln.n_words = len(ln.words)
+        if not t.isascii() and _UNSPACED_RE.search(t):
+            self._split_unspaced(ln)
         # SENT_END_RE.search(t), faster: the reversed pattern matched at the start of the reversed line
         ln.ends_sentence = SENT_END_REV_RE.match(t[::-1]) is not None
         ln.kind = self._text_kind(ln)
         return ln
 
-    def _stop_set(self, tokens: list[str]) -> frozenset[str]:
-        """The stop words of the language whose list covers most of the document's words (``tokens``, lower case)."""
+    @staticmethod
+    def _split_unspaced(ln: _Line) -> None:
+        """Words of a line in a script without spaces: a Han or kana character is a word of its own (so one-character
+        stop words count), and two of them count as one word in ``n_words`` (Chinese words average under two
+        characters), so a headline of 14 characters is as long as one of 7 English words."""
+        words = [p for w in ln.words for p in (_UNSPACED_SPLIT_RE.findall(w) if _UNSPACED_RE.search(w) else (w,))]
+        n_cjk = sum(1 for w in words if len(w) == 1 and _CJK_RE.match(w))
+        ln.words, ln.low = words, list(map(str.lower, words))
+        ln.n_words = len(words) - n_cjk + (n_cjk + 1) // 2
+
+    def _stop_set(self, tokens: list[str]) -> frozenset[str] | None:
+        """The stop words of the language whose list covers most of the document's words (``tokens``, lower case);
+        None when no list covers even ``_MIN_STOP_COVER`` of them (a language without a list: prose is then told
+        by length and punctuation alone)."""
         cover = [0] * len(self._codes)
         langs = self._langs
         # words are counted by the set of languages that list them (few sets, all counting done in C)
@@ -374,15 +410,41 @@ class BoilerplateSegmenter(Stage):
                 for i in langs[k]:
                     cover[i] += c
         best = max(range(len(cover)), key=lambda i: (cover[i], -i))  # the default language (index 0) wins ties
+        if tokens and cover[best] < _MIN_STOP_COVER * len(tokens):
+            return None
         return self._stops[self._codes[best]]
 
-    def _classify(self, ln: _Line, stop: frozenset[str]) -> None:
-        """Set the line's stop-word ratio, the kinds the stop words decide and (for lines that are not prose) title case."""
+    def _stop_ratios(self, lines: list[_Line], stop: frozenset[str] | None) -> float:
+        """Set each line's stop-word ratio; return the ratio a line of prose needs in this document.
+
+        That is ``min_stopword_ratio``, or less in a language whose list covers less of its running text (a highly
+        inflected one, Latvian or Finnish, writes few function words): at most ``_PROSE_SHARE`` of the median ratio
+        of the document's long lines, which are mostly its prose. Without a list (``stop`` None) every line has
+        the ratio it needs."""
+        if stop is None:
+            for ln in lines:
+                ln.stop_ratio = self.min_stopword_ratio
+            return self.min_stopword_ratio
+        contains = stop.__contains__
+        long_ratios = []
+        for ln in lines:
+            if ln.low:
+                ln.stop_ratio = r = sum(map(contains, ln.low)) / len(ln.low)
+                if not ln.kind and ln.n_words >= self.min_prose_words:
+                    long_ratios.append(r)
+        if len(long_ratios) < 3:
+            return self.min_stopword_ratio
+        long_ratios.sort()
+        upper = long_ratios[len(long_ratios) * 3 // 4]
+        return max(min(self.min_stopword_ratio, _PROSE_SHARE * upper), _MIN_PROSE_RATIO)
+
+    def _classify(self, ln: _Line, stop: frozenset[str] | None, min_ratio: float) -> None:
+        """Set the kinds the stop words decide (prose needs ``min_ratio``) and (for lines that are not prose) title case."""
         n = ln.n_words
-        if n:
-            ln.stop_ratio = sum(map(stop.__contains__, ln.low)) / n
+        if stop is None:
+            stop = frozenset()
         if not ln.kind:
-            if n >= self.min_prose_words and ln.stop_ratio >= self.min_stopword_ratio and (
+            if n >= self.min_prose_words and ln.stop_ratio >= min_ratio and (
                     ln.ends_sentence or n >= 3 * self.min_prose_words):
                 ln.kind = "prose"
             elif TABLE_ROW_RE.match(ln.t) or (n >= 5 and max(4, 0.4 * n) <= sum(map(str.isdigit, ln.words)) < n):

@@ -17,15 +17,19 @@ from functools import lru_cache
 from pathlib import Path
 
 #: Stop-word lists tried besides ``language`` (spaCy language codes with a stop-word list).
-DEFAULT_DETECT_LANGUAGES = ("de", "fr", "es", "pt", "it", "nl", "id", "sv", "da", "nb", "pl", "ro", "tr", "cs", "fi", "ru")
+DEFAULT_DETECT_LANGUAGES = ("de", "fr", "es", "pt", "it", "nl", "id", "sv", "da", "nb", "pl", "ro", "tr", "cs", "fi", "ru",
+                            "uk", "bg", "sr", "mk", "el", "hr", "sl", "sk", "hu", "lv", "lt", "et", "ca", "vi",
+                            "ar", "fa", "ur", "he", "hi", "bn", "ko", "zh", "ja", "th")
 
-# A sentence ends with . ! ? (or an ellipsis) possibly followed by quotes/brackets.
-_CLOSERS = r"['\"”’»)\]]"
-SENT_END_RE = re.compile(rf"[.!?:;…]{_CLOSERS}*\s*$")
+# A sentence ends with . ! ? (or an ellipsis) possibly followed by quotes/brackets; the full-width marks of Chinese
+# and Japanese, the danda of Devanagari, the Arabic question mark and the Urdu full stop count too.
+_CLOSERS = r"['\"”’»)\]」』）》】〕]"
+_FULL_STOPS = ".!?…。！？｡।॥؟۔"
+SENT_END_RE = re.compile(rf"[{_FULL_STOPS}:;：；]{_CLOSERS}*\s*$")
 #: SENT_END_RE reversed, for the reversed line: ``SENT_END_REV_RE.match(t[::-1])`` answers as ``SENT_END_RE.search(t)``
 #: without trying the pattern at every position of the line.
-SENT_END_REV_RE = re.compile(rf"\s*{_CLOSERS}*[.!?:;…]")
-FULL_STOP_RE = re.compile(rf"[.!?…]{_CLOSERS}*\s*$")
+SENT_END_REV_RE = re.compile(rf"\s*{_CLOSERS}*[{_FULL_STOPS}:;：；]")
+FULL_STOP_RE = re.compile(rf"[{_FULL_STOPS}]{_CLOSERS}*\s*$")
 _DOTS = r"\.\s?\.\s?\."
 ELLIPSIS_RE = re.compile(rf"(?:{_DOTS}|…)")
 #: ELLIPSIS_RE but "…": starting with a literal, it is searched much faster (a quick test before ELLIPSIS_RE).
@@ -309,10 +313,16 @@ def stop_words(code: str) -> frozenset[str]:
             mspec = importlib.util.spec_from_file_location(f"_builder_stop_words_{code}", path)
             mod = importlib.util.module_from_spec(mspec)
             mspec.loader.exec_module(mod)  # type: ignore[union-attr]
-            return frozenset(w.lower() for w in mod.STOP_WORDS)
+            return _words_only(mod.STOP_WORDS)
     import spacy.util  # fall back to the language class
 
-    return frozenset(w.lower() for w in spacy.util.get_lang_class(code).Defaults.stop_words)
+    return _words_only(spacy.util.get_lang_class(code).Defaults.stop_words)
+
+
+def _words_only(words) -> frozenset[str]:
+    """Lowercased entries that hold a letter: some lists (Chinese) also hold digits and punctuation, which
+    are no language's function words and would make any text with numbers look like that language."""
+    return frozenset(w.lower() for w in words if any(c.isalpha() for c in w))
 
 
 class Rules:
