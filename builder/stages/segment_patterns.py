@@ -232,7 +232,9 @@ COMMENTS_RE = re.compile(
     r"(?:leave|post|add|write|submit) (?:a|your) (?:reply|comment|response)\b|"
     r"(?:join|start) the (?:discussion|conversation)\b|"
     r"(?:show|view|load|read|see) (?:all )?(?:\d+ )?comments\b|comments are closed\b|"
-    r"(?:kommentare|commentaires|comentarios|comentários|commenti|komentar)\W*$)",
+    r"(?:kommentare|kommentar|kommentieren|commentaires|commenter|comentarios|comentários|comentar|comente|commenti|"
+    r"commenta|komentar|komentarze|komentáře|kommentarer|kommentit|reacties|reageer|yorumlar|комментарии|коментарі|"
+    r"коментари|σχόλια|التعليقات|评论|評論|留言|コメント|댓글)\W*$)",
     re.IGNORECASE,
 )
 

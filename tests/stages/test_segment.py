@@ -165,6 +165,17 @@ def test_language_without_a_stop_word_list_is_told_by_length_and_punctuation():
     assert seg.segment(text)["text"].split("\n") == lv
 
 
+@pytest.mark.parametrize("header", ["Comentar", "Kommentieren", "Commenter", "Комментарии", "评论", "コメント"])
+def test_comment_headers_in_other_languages_are_walls(seg, header):
+    es = ["El ayuntamiento anunció el lunes que el nuevo puente se construirá en la primavera del próximo año.",
+          "Según la administración, la obra durará unos dos años y costará doce millones de euros."]
+    comment = "Vaya decisión tan poco pensada, como si los vecinos no lleváramos años pidiendo otra cosa a la alcaldía."
+    text = "\n".join([*es, header, "Alcalino", "Hace 28 minutos", comment])
+    r = seg.segment(text)
+    assert r["text"].split("\n") == es
+    assert {x["text"]: x["reason"] for x in r["removed"]}[comment] == "outside_body"
+
+
 def test_stop_word_lists_hold_only_words():
     from builder.stages.segment_patterns import stop_words
 
