@@ -749,7 +749,8 @@ class BoilerplateSegmenter(Stage):
                 for j in run:
                     scores[j] = min(scores[j], -2.0)
             run = []
-        # a list introduced by a line ending with a colon is the article's ("The plan includes:")
+        # a list introduced by a line ending with a colon is the article's ("The plan includes:"), unless that line is
+        # itself a list item (a menu's "* Regions:")
         intro, mark = False, None  # after "...:", and the list's bullet
         for i in content:
             ln = lines[i]
@@ -760,7 +761,7 @@ class BoilerplateSegmenter(Stage):
                 in_run.discard(i)
                 mark = ln.bullet
                 continue
-            intro, mark = ln.kind in ("short", "prose") and ln.t.endswith(":") and not ln.label, None
+            intro, mark = ln.kind in ("short", "prose") and ln.t.endswith(":") and not ln.label and not ln.bullet, None
         for pos, i in enumerate(content):
             ln = lines[i]
             if ln.kind != "short" or ln.label or ln.bullet or scores[i] >= -1.0 or i in in_run:

@@ -176,6 +176,16 @@ def test_comment_headers_in_other_languages_are_walls(seg, header):
     assert {x["text"]: x["reason"] for x in r["removed"]}[comment] == "outside_body"
 
 
+def test_a_menu_label_ending_in_a_colon_does_not_make_its_menu_content(seg):
+    """A bulleted "* Regions:" heads a menu, not the article's own list ("The plan includes:")."""
+    regions = ["North", "South", "East", "West", "Coast", "Valley", "Highlands", "Islands", "Capital", "Borders",
+               "Lakes", "Plains", "Delta", "Hills", "Forest", "Harbour"]
+    footer = ("The regional pages of this newspaper are written by local reporters who live in the places they cover, "
+              "and each of them also answers the questions that readers send about the stories published there.")
+    text = "\n".join([*PROSE, "* Regions:", *[f"* {r}" for r in regions], footer])
+    assert seg.segment(text)["text"].split("\n") == PROSE
+
+
 def test_stop_word_lists_hold_only_words():
     from builder.stages.segment_patterns import stop_words
 
