@@ -147,6 +147,9 @@ _CJK_RE = re.compile(f"[{_CJK}]")
 _UNSPACED_SPLIT_RE = re.compile(f"[{_CJK}]|[{_SEA}]{{1,4}}|[^{_CJK}{_SEA}]+")
 #: A document whose best stop-word list covers less than this share of its words has no list.
 _MIN_STOP_COVER = 0.04
+#: Words of a line that count for the document's language: a few giant lines (a pasted word list, "lorem ipsum"
+#: for pages on end) must not outvote the article's paragraphs.
+_LANG_WORDS_PER_LINE = 200
 #: Prose needs at least this share of the median stop-word ratio of the document's long lines (when that is lower
 #: than ``min_stopword_ratio``), and never less than _MIN_PROSE_RATIO.
 _PROSE_SHARE = 0.4
@@ -346,7 +349,7 @@ class BoilerplateSegmenter(Stage):
                     if len(cache) >= _CACHE_LINES:
                         cache.clear()
                     cache[t] = (t, ln.core, ln.words, ln.low, ln.n_words, ln.bullet, ln.ends_sentence, ln.kind)
-            tokens += ln.low
+            tokens += ln.low[:_LANG_WORDS_PER_LINE]
             out.append(ln)
             pos = end + 1
         stop = self._stop_set(tokens)

@@ -186,6 +186,14 @@ def test_a_menu_label_ending_in_a_colon_does_not_make_its_menu_content(seg):
     assert seg.segment(text)["text"].split("\n") == PROSE
 
 
+def test_giant_junk_lines_do_not_outvote_the_article_language(seg):
+    """Three 40,000-word lines of "lorem ipsum" (no list covers them) must not make the document one without a
+    stop-word list, where any long line would be prose."""
+    junk = "lorem ipsum " * 20000
+    text = "\n".join([junk, junk, junk, *PROSE])
+    assert seg.segment(text)["text"].split("\n") == PROSE
+
+
 def test_stop_word_lists_hold_only_words():
     from builder.stages.segment_patterns import stop_words
 
