@@ -34,7 +34,7 @@ from builder.ids import digest, json_digest
 from builder.sources.base import REJECT_SCHEMA, Shard, Source
 from builder.stages.base import Stage, set_column
 from builder.stages.segment import REMOVED_TYPE
-from builder.stages.words import utf8_words
+from builder.stages.words import utf8_words, word_count
 
 PHASE1_STAGES = ("extract", "normalize", "segment", "lang", "filter", "boilerplate", "dedup")
 PHASE2_STAGES = ("ner", "stance")
@@ -267,7 +267,7 @@ def explode(t: pa.Table, with_ner: bool, with_stance: bool, default_lang: str = 
                 "date": col("date"), "text": t.column("text"),
                 # detected language when the lang stage ran (None: undetermined), else the declared one
                 "lang": col("lang", default_lang),
-                "n_words": pa.array([len(utf8_words(x)) for x in texts], pa.int32()),
+                "n_words": pa.array([word_count(x, len(utf8_words(x))) for x in texts], pa.int32()),
                 "cluster_id": col("cluster_id"), "encoding": col("encoding"), "split": col("split")}
     out = {"articles": _work_table(articles, WORK_SCHEMAS["articles"])}
 

@@ -17,7 +17,7 @@ from typing import ClassVar
 import pyarrow as pa
 
 from builder.stages.base import Stage, set_column
-from builder.stages.words import TYPOGRAPHIC, utf8_words
+from builder.stages.words import TYPOGRAPHIC, unspaced_share, utf8_words, word_count
 
 # a whitespace-separated token with a letter in it (a word character that is not a digit or "_");
 # anchored at token starts so a long token without letters costs linear time, not quadratic
@@ -27,6 +27,11 @@ _ASCII_LETTER_OR_SPACE = (bytes(0x20 if chr(c).isspace() else 0x61 if chr(c).isa
                           + bytes(range(128, 256)))
 _ASCII_OTHER = bytes(c for c in range(128) if not (chr(c).isspace() or chr(c).isalpha()))
 _HIGH_TO_LETTER = bytes(range(128)) + b"a" * 128
+
+
+#: Bodies with at least this share of their word characters in a script written without spaces have no
+#: meaningful mean word length.
+_UNSPACED_SHARE = 0.3
 
 
 @dataclass
@@ -65,7 +70,7 @@ class QualityFilter(Stage):
         reasons, details, counts = [], [], []
         for i, text in enumerate(table.column("text").to_pylist()):
             words = utf8_words(text or "")
-            counts.append(len(words))
+            counts.append(word_count(text or "", len(words)))
             if prev and prev[i]:
                 reasons.append(prev[i])
                 details.append(prev_detail[i] if prev_detail else "")
@@ -80,9 +85,11 @@ class QualityFilter(Stage):
     def reason(self, text: str, words: list[bytes]) -> tuple[str, str] | None:
         """The first rule the body fails and the measured value, or None.
 
-        ``words`` are the body's ``\\w+`` words, UTF-8 encoded (``utf8_words``).
+        ``words`` are the body's ``\\w+`` words, UTF-8 encoded (``utf8_words``). In a script written
+        without spaces (Chinese, Japanese, Thai) a ``\\w+`` run is a clause: the word count is
+        :func:`~builder.stages.words.word_count`'s and the mean word length is not measured.
         """
-        n = len(words)
+        n = word_count(text, len(words))
         if n == 0:
             return "no_body", "the body is empty after cleaning"
         if self.min_words and n < self.min_words:
@@ -90,8 +97,9 @@ class QualityFilter(Stage):
         if self.max_words and n > self.max_words:
             return "too_many_words", f"{n} words > filter.max_words={self.max_words}"
         word_chars = len(b"".join(words).decode("utf-8"))
-        mean = word_chars / n
-        if mean < self.min_mean_word_length or mean > self.max_mean_word_length:
+        mean = word_chars / len(words)
+        if (mean < self.min_mean_word_length or mean > self.max_mean_word_length) and \
+                unspaced_share(text, word_chars) < _UNSPACED_SHARE:
             return "mean_word_length", (f"mean word length {mean:.2f} outside "
                                         f"[{self.min_mean_word_length}, {self.max_mean_word_length}]")
         # counted with C-level string methods, not per character in Python:

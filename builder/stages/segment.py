@@ -117,7 +117,7 @@ from builder.stages.segment_patterns import (
     stop_words,
     union,
 )
-from builder.stages.words import ASCII_NON_WORD_TO_SPACE, WORD_RE
+from builder.stages.words import ASCII_NON_WORD_TO_SPACE, CJK_CHARS, SEA_CHARS, UNSPACED_RE, WORD_RE
 
 TEASER_TYPE = pa.struct(
     [
@@ -138,13 +138,10 @@ REMOVED_TYPE = pa.struct(
     ]
 )
 
-#: Scripts written without spaces between words: Han, Hiragana and Katakana (each character a word, as BERT's
-#: tokenizer splits them) and Thai, Lao, Myanmar and Khmer (a word per four characters).
-_CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
-_SEA = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
-_UNSPACED_RE = re.compile(f"[{_CJK}{_SEA}]")
-_CJK_RE = re.compile(f"[{_CJK}]")
-_UNSPACED_SPLIT_RE = re.compile(f"[{_CJK}]|[{_SEA}]{{1,4}}|[^{_CJK}{_SEA}]+")
+#: Scripts written without spaces between words (``builder.stages.words``): a Han or kana character is a word (as
+#: BERT's tokenizer splits them), Thai, Lao, Myanmar and Khmer are cut into four-character pieces.
+_CJK_RE = re.compile(f"[{CJK_CHARS}]")
+_UNSPACED_SPLIT_RE = re.compile(f"[{CJK_CHARS}]|[{SEA_CHARS}]{{1,4}}|[^{CJK_CHARS}{SEA_CHARS}]+")
 #: A document whose best stop-word list covers less than this share of its words has no list.
 _MIN_STOP_COVER = 0.04
 #: Words of a line that count for the document's language: a few giant lines (a pasted word list, "lorem ipsum"
@@ -384,7 +381,7 @@ class BoilerplateSegmenter(Stage):
             ln.words = WORD_RE.findall(t)
             ln.low = list(map(str.lower, ln.words))
         ln.n_words = len(ln.words)
-        if not t.isascii() and _UNSPACED_RE.search(t):
+        if not t.isascii() and UNSPACED_RE.search(t):
             self._split_unspaced(ln)
         # SENT_END_RE.search(t), faster: the reversed pattern matched at the start of the reversed line
         ln.ends_sentence = SENT_END_REV_RE.match(t[::-1]) is not None
@@ -396,7 +393,7 @@ class BoilerplateSegmenter(Stage):
         """Words of a line in a script without spaces: a Han or kana character is a word of its own (so one-character
         stop words count), and two of them count as one word in ``n_words`` (Chinese words average under two
         characters), so a headline of 14 characters is as long as one of 7 English words."""
-        words = [p for w in ln.words for p in (_UNSPACED_SPLIT_RE.findall(w) if _UNSPACED_RE.search(w) else (w,))]
+        words = [p for w in ln.words for p in (_UNSPACED_SPLIT_RE.findall(w) if UNSPACED_RE.search(w) else (w,))]
         n_cjk = sum(1 for w in words if len(w) == 1 and _CJK_RE.match(w))
         ln.words, ln.low = words, list(map(str.lower, words))
         ln.n_words = len(words) - n_cjk + (n_cjk + 1) // 2

@@ -39,3 +39,31 @@ def utf8_words(text: str) -> list[bytes]:
     if data.isascii() or b"".join(words).decode("utf-8").replace("_", "").isalnum():
         return words
     return [w.encode("utf-8") for w in WORD_RE.findall(text)]
+
+
+#: Scripts written without spaces between words: Han, Hiragana and Katakana, and Thai, Lao, Myanmar and Khmer.
+CJK_CHARS = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+SEA_CHARS = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+UNSPACED_RE = re.compile(f"[{CJK_CHARS}{SEA_CHARS}]")
+_CJK_RE = re.compile(f"[{CJK_CHARS}]")
+_SEA_RE = re.compile(f"[{SEA_CHARS}]")
+
+
+def word_count(text: str, n_words: int | None = None) -> int:
+    """Words of a text: its ``\\w+`` runs (``n_words`` when the caller has counted them), except in scripts
+    written without spaces, where a run is a whole clause: there two Han or kana characters count as a word
+    (Chinese words average under two characters) and four Thai, Lao, Khmer or Myanmar ones, as the segmenter
+    counts them."""
+    if text.isascii() or not UNSPACED_RE.search(text):
+        return len(WORD_RE.findall(text)) if n_words is None else n_words
+    cjk = len(_CJK_RE.findall(text))
+    sea = len(_SEA_RE.findall(text))
+    rest = len(WORD_RE.findall(UNSPACED_RE.sub(" ", text)))
+    return rest + (cjk + 1) // 2 + (sea + 3) // 4
+
+
+def unspaced_share(text: str, word_chars: int) -> float:
+    """Share of the ``word_chars`` word characters of ``text`` that are in a script written without spaces."""
+    if not word_chars or text.isascii():
+        return 0.0
+    return len(UNSPACED_RE.findall(text)) / word_chars

@@ -18,6 +18,20 @@ def test_quality_filter_reasons():
     assert out.column("n_words").to_pylist()[0] == 54
 
 
+def test_quality_filter_counts_words_of_scripts_without_spaces():
+    """A Chinese or Thai body's \\w+ runs are whole clauses: counted so, a real article has too few words and too
+    long a mean word length. Two Han characters (four Thai ones) count as a word and the mean is not measured."""
+    zh = ("市政府星期一宣布，新的跨河大桥将于明年春天开工建设，预计耗资十二亿元。据市政府官员介绍，这座大桥全长约两公里，"
+          "建成后将大大缩短两岸居民的通勤时间。\n许多居民多年来一直呼吁在河上修建一座更好的桥梁，他们对这一决定表示欢迎。")
+    out = QualityFilter()(pa.table({"text": [zh, "短文。"]})).to_pylist()
+    assert out[0]["reject_reason"] is None
+    assert out[0]["n_words"] == (len([c for c in zh if "\u4e00" <= c <= "\u9fff"]) + 1) // 2
+    assert out[1]["reject_reason"] == "too_few_words"
+    # English is counted as before: \\w+ runs, and the mean word length still applies
+    en = QualityFilter()(pa.table({"text": ["a b c d e f g h i j k l m n o p q r s t u v w x y z"]})).to_pylist()[0]
+    assert en["n_words"] == 26 and en["reject_reason"] == "mean_word_length"
+
+
 def test_dedup_clusters_exact_and_near_but_not_different():
     d = MinHashDeduplicator()
     a = article(1, None, boiler=False)
