@@ -199,6 +199,9 @@ CAPTION_RULES = (
              r"\s*:\s*(?:[^\s.!?]+\.?\s*){1,8}$"),
     (_MEDIA + " gallery slide slides", r"^(?:photo|image|picture|illustration|gallery|video|slide)s?\s*\d*\s*(?:of|/)?\s*/?\s*\d*\s*$"),
     (None, r"^\d+\s*(?:of|/)\s*\d+\s*$"),
+    # a credit line that starts with the agency: "Getty Images/Sipa USA", "AFP via Getty Images", "Reuters/File"
+    ("getty afp reuters ap shutterstock alamy bloomberg epa",
+     r"^(?:getty images|afp|reuters|ap photo|shutterstock|alamy|bloomberg|epa)\s*(?:/|via|for)\s*[^\s.!?](?:[^.!?]{0,40})$"),
     ("courtesy photographs photograph photo illustration image",
      r"^(?:courtesy(?: of)?|photographs? by|photo by|illustration by|image by)\s+\S.{0,60}$"),
 )
@@ -215,7 +218,8 @@ CREDIT_START_RE = re.compile(r"^\W*(?:image|photo|picture|credit|courtesy|source
 
 #: "By Jane Doe", "Written by ...", "Von ...", "Por ..." (a name, optionally with a date).
 BYLINE_RE = re.compile(
-    r"^\W*(?i:by|written by|words by|story by|posted by|text by|reported by|von|par|por|di|door|oleh)\s+"
+    r"^\W*(?i:by|written by|words by|story by|posted by|text by|reported by|analysis by|opinion by|commentary by|"
+    r"review by|reporting by|von|par|por|di|door|oleh)\s+"
     r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|@\w+)",
     re.UNICODE,
 )

@@ -219,6 +219,20 @@ def test_byline_dateline_captions_and_advertisement_are_removed_inside_the_body(
     assert lines_accounted(text, r)
 
 
+def test_labelled_byline_and_agency_first_credit(seg):
+    """ "Analysis by ..." is a byline and "Getty Images/Sipa USA" a credit, so the headline above them is the title."""
+    headline = "The long fight over the river crossing comes to an end at last"
+    text = "\n".join(["Home", "* Politics", headline, "Analysis by Jane Doe, Senior Political Analyst",
+                      "Updated 9:22 PM EST, Mon November 6, 2023", "The mayor and the council leader",
+                      "Getty Images/Sipa USA", *PROSE])
+    r = seg.segment(text)
+    assert r["text"].split("\n") == PROSE
+    assert r["title"] == headline
+    reasons = {x["text"]: x["reason"] for x in r["removed"]}
+    assert reasons["Analysis by Jane Doe, Senior Political Analyst"] == "byline"
+    assert reasons["Getty Images/Sipa USA"] == "caption"
+
+
 def test_comment_section_is_never_body_nor_teasers(seg):
     comments = ["3 Comments", "Mary Jones", "March 4, 2023 at 9:14 am",
                 "I have lived in this city for forty years and I have never seen the council agree on anything so fast.",
