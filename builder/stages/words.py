@@ -3,7 +3,9 @@
 One definition for every stage. ``utf8_words`` gives the same words as the
 regular expression without running it on most texts: splitting with a
 ``bytes.translate`` table is several times faster, and filter and dedup split
-every body.
+every body. ``word_count`` is how many words a text has (the filter's rules,
+the articles' ``n_words``): the runs, except in scripts written without
+spaces, where a run is a clause and characters are counted instead.
 """
 
 from __future__ import annotations
