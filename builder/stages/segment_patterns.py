@@ -235,7 +235,7 @@ COMMENTS_RE = re.compile(
     r"\d+\s+(?:thoughts?|comments?|responses?|replies) (?:on|to)\b|"
     r"(?:leave|post|add|write|submit) (?:a|your) (?:reply|comment|response)\b|"
     r"(?:join|start) the (?:discussion|conversation)\b|"
-    r"(?:show|view|load|read|see) (?:all )?(?:\d+ )?comments\b|comments are closed\b|"
+    r"(?:show|view|load|read|see)(?:\s*/\s*(?:post|add|leave|write))? (?:all )?(?:\d+ )?comments\b|comments are closed\b|"
     r"(?:kommentare|kommentar|kommentieren|commentaires|commenter|comentarios|comentários|comentar|comente|commenti|"
     r"commenta|komentar|komentarze|komentáře|kommentarer|kommentit|reacties|reageer|yorumlar|комментарии|коментарі|"
     r"коментари|σχόλια|التعليقات|评论|評論|留言|コメント|댓글)\W*$)",

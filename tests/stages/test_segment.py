@@ -165,8 +165,9 @@ def test_language_without_a_stop_word_list_is_told_by_length_and_punctuation():
     assert seg.segment(text)["text"].split("\n") == lv
 
 
-@pytest.mark.parametrize("header", ["Comentar", "Kommentieren", "Commenter", "Комментарии", "评论", "コメント"])
-def test_comment_headers_in_other_languages_are_walls(seg, header):
+@pytest.mark.parametrize("header", ["Comentar", "Kommentieren", "Commenter", "Комментарии", "评论", "コメント",
+                                    "View/Post Comments"])
+def test_comment_headers_are_walls(seg, header):
     es = ["El ayuntamiento anunció el lunes que el nuevo puente se construirá en la primavera del próximo año.",
           "Según la administración, la obra durará unos dos años y costará doce millones de euros."]
     comment = "Vaya decisión tan poco pensada, como si los vecinos no lleváramos años pidiendo otra cosa a la alcaldía."
