@@ -147,8 +147,8 @@ _MIN_STOP_COVER = 0.04
 #: Words of a line that count for the document's language: a few giant lines (a pasted word list, "lorem ipsum"
 #: for pages on end) must not outvote the article's paragraphs.
 _LANG_WORDS_PER_LINE = 200
-#: Prose needs at least this share of the median stop-word ratio of the document's long lines (when that is lower
-#: than ``min_stopword_ratio``), and never less than _MIN_PROSE_RATIO.
+#: Prose needs at least this share of the upper-quartile stop-word ratio of the document's lines of
+#: ``min_prose_words`` or more (when that is lower than ``min_stopword_ratio``), and never less than _MIN_PROSE_RATIO.
 _PROSE_SHARE = 0.4
 _MIN_PROSE_RATIO = 0.02
 
@@ -418,9 +418,9 @@ class BoilerplateSegmenter(Stage):
         """Set each line's stop-word ratio; return the ratio a line of prose needs in this document.
 
         That is ``min_stopword_ratio``, or less in a language whose list covers less of its running text (a highly
-        inflected one, Latvian or Finnish, writes few function words): at most ``_PROSE_SHARE`` of the median ratio
-        of the document's long lines, which are mostly its prose. Without a list (``stop`` None) every line has
-        the ratio it needs."""
+        inflected one, Latvian or Finnish, writes few function words): at most ``_PROSE_SHARE`` of the upper-quartile
+        ratio of the document's lines of ``min_prose_words`` or more, the upper quarter being its prose (menus and
+        link lists have fewer). Without a list (``stop`` None) every line has the ratio it needs."""
         if stop is None:
             for ln in lines:
                 ln.stop_ratio = self.min_stopword_ratio
