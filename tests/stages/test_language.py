@@ -104,7 +104,7 @@ def test_detector_is_lazy_and_not_pickled():
 def test_describe_and_identity():
     st = LanguageIdentifier()
     d = st.describe()
-    assert d["name"] == "lang" and d["version"] == "lang.cld2-lingua.v2" and d["config"]["keep"] == ["en"]
+    assert d["name"] == "lang" and d["version"] == "lang.cld2-lingua.v3" and d["config"]["keep"] == ["en"]
     assert st.identity["name"] == "cld2+lingua" and "pycld2" in st.identity["version"]
     assert LanguageIdentifier(fast_path=False).identity["name"] == "lingua"
 
@@ -126,11 +126,11 @@ def test_fast_path_agrees_with_lingua(key):
     assert fast.detect(text) == slow.detect(text)
 
 
-def test_fast_path_leaves_unsure_and_non_candidate_texts_to_lingua():
+def test_fast_path_leaves_unsure_texts_to_lingua_and_names_sure_non_candidates():
     st = LanguageIdentifier(keep=[], languages=["en", "de"])
     assert st._cld2(NEWS["en"] * 2) == "en"
-    assert st._cld2(NEWS["fr"] * 2) is None  # French is not a candidate: lingua chooses between en and de
-    assert st.detect(NEWS["fr"]) in ("en", "de")
+    # French is not a candidate, but CLD2 is sure: it stays French (lingua could only say en or de)
+    assert st.detect(NEWS["fr"] * 2) == "fr"
     assert st._cld2("Council approves new budget") is None  # too short to trust CLD2
     assert LanguageIdentifier(keep=[])._cld2(MIXED["es_with_en"]) is None  # 57% Spanish: not sure enough
     with pytest.raises(BuilderError, match="fast_min_percent"):
