@@ -216,11 +216,14 @@ CAPTION_CASE_SENSITIVE = (
 CREDIT_START_RE = re.compile(r"^\W*(?:image|photo|picture|credit|courtesy|source|getty|afp|reuters|ap\b|epa\b|foto|bild)",
                              re.IGNORECASE)
 
-#: "By Jane Doe", "Written by ...", "Von ...", "Por ..." (a name, optionally with a date).
+#: "By Jane Doe", "Written by ...", "Von ...", "Por ...", "Author: ...", "Autori: ...", "作者：..." (a name, optionally
+#: with a date), and the Chinese, Japanese and Korean author, reporter and source labels.
 BYLINE_RE = re.compile(
-    r"^\W*(?i:by|written by|words by|story by|posted by|text by|reported by|analysis by|opinion by|commentary by|"
-    r"review by|reporting by|von|par|por|di|door|oleh)\s+"
-    r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|@\w+)",
+    r"^\W*(?:(?i:by|written by|words by|story by|posted by|text by|reported by|analysis by|opinion by|commentary by|"
+    r"review by|reporting by|von|par|por|di|door|oleh)\s+|"
+    r"(?i:authors?|autor(?:es|en|i|zy)?|auteurs?|autore|autori|autorius|szerző)\s*:\s*)"
+    r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]*|@\w+)|"
+    r"^\W*(?:作者|记者|記者|来源|來源|撰文|출처|기자)\s*[:：]",  # Chinese, Japanese, Korean: author, reporter, source
     re.UNICODE,
 )
 #: "More information: ...", "Editor's note: ...": a labelled line of the article, not a teaser's blurb.

@@ -234,6 +234,16 @@ def test_labelled_byline_and_agency_first_credit(seg):
     assert reasons["Getty Images/Sipa USA"] == "caption"
 
 
+@pytest.mark.parametrize("byline", ["Autori: Anna Ūdre (LTV Ziņu dienesta redaktore)", "Author: Jane Doe",
+                                    "Auteur : Jean Dupont", "作者：王小明", "来源: 中国日报网"])
+def test_author_and_source_label_lines_are_bylines(seg, byline):
+    headline = "Council approves budget after long debate"
+    text = "\n".join(["Home", headline, byline, *PROSE])
+    r = seg.segment(text)
+    assert r["text"].split("\n") == PROSE and r["title"] == headline
+    assert {x["text"]: x["reason"] for x in r["removed"]}[byline] == "byline"
+
+
 def test_comment_section_is_never_body_nor_teasers(seg):
     comments = ["3 Comments", "Mary Jones", "March 4, 2023 at 9:14 am",
                 "I have lived in this city for forty years and I have never seen the council agree on anything so fast.",
