@@ -46,7 +46,9 @@ How it works (general evidence only, no site's phrases; the vocabulary is in
    content), the maximum subarray approach of Finn et al., "Fact or fiction:
    content classification for digital libraries" (2001, the "BTE"
    extractor), applied to lines. Comment headers and end sections are walls
-   the run does not cross. Runs of prose next to it, separated only by a
+   the run does not cross; a run after a comment header that reads like a
+   thread (signature lines between its paragraphs) loses to an article of
+   three paragraphs or more before it, however long the thread. Runs of prose next to it, separated only by a
    related box, captions or a few short lines, join it (an article
    interrupted by a box or a gallery). Its first line is a paragraph; a short
    closing sentence after its last paragraph belongs to it.
@@ -151,6 +153,11 @@ _LANG_WORDS_PER_LINE = 200
 #: ``min_prose_words`` or more (when that is lower than ``min_stopword_ratio``), and never less than _MIN_PROSE_RATIO.
 _PROSE_SHARE = 0.4
 _MIN_PROSE_RATIO = 0.02
+
+#: A run of prose before the first comment header wins over a longer run after it that reads like a comment thread
+#: when it has at least this many paragraphs and words.
+_ARTICLE_PARAGRAPHS = 3
+_ARTICLE_WORDS = 100
 
 #: Lines of at most this many words keep what their text decides (words, kind) from one document to the next, for at
 #: most _CACHE_LINES lines: menus, bylines, teasers and boilerplate come back on every page of a site.
@@ -796,10 +803,17 @@ class BoilerplateSegmenter(Stage):
         walls = [i for i, ln in enumerate(lines) if ln.kind in ("comments", "end")]
         bounds = [-1, *walls, n]
         best = (0.0, -1, -2)
+        first_comments = next((w for w in walls if lines[w].kind == "comments"), n)
+        before = (0.0, -1, -2)  # the best run before the first comment header
         for a, b in zip(bounds, bounds[1:]):
             r = self._kadane(scores, a + 1, b)
             if r[0] > best[0]:
                 best = r
+            if b <= first_comments and r[0] > before[0]:
+                before = r
+        if best[1] > first_comments and self._substantial(lines, before[1], before[2]) \
+                and self._thread_like(lines, best[1], best[2]):
+            best = before  # the article comes before its comments, however long the thread after it
         _, s, e = best
         if s < 0:
             return []
@@ -814,6 +828,21 @@ class BoilerplateSegmenter(Stage):
         regions += self._extra_regions(lines, scores, e + 1, hi_wall, forward=True)
         regions += self._extra_regions(lines, scores, lo_wall + 1, s, forward=False)
         return sorted(regions)
+
+    @staticmethod
+    def _substantial(lines: list[_Line], s: int, e: int) -> bool:
+        """Is ``lines[s:e+1]`` an article rather than a standfirst or a teaser above a share bar's "Comments (4)":
+        three paragraphs of prose or more, 100 words or more."""
+        if s < 0:
+            return False
+        prose = [ln for ln in lines[s:e + 1] if ln.kind == "prose" and not ln.label]
+        return len(prose) >= _ARTICLE_PARAGRAPHS and sum(ln.n_words for ln in prose) >= _ARTICLE_WORDS
+
+    @staticmethod
+    def _thread_like(lines: list[_Line], s: int, e: int) -> bool:
+        """Does ``lines[s:e+1]`` read like comments: two or more signature lines (a date, "Comment by Jane — 17.07,
+        2011 @ 13:04") between its paragraphs?"""
+        return sum(1 for ln in lines[s:e + 1] if ln.kind in ("dateline", "byline", "table")) >= 2
 
     @staticmethod
     def _extracted_region(lines: list[_Line]) -> list[tuple[int, int]]:

@@ -244,6 +244,30 @@ def test_author_and_source_label_lines_are_bylines(seg, byline):
     assert {x["text"]: x["reason"] for x in r["removed"]}[byline] == "byline"
 
 
+def _long_paragraphs(topic: str, n: int) -> list[str]:
+    return [f"Reader {k} wrote that the plan for the {topic} is a mistake, because the city has tried the same thing "
+            f"before and the money was spent on studies instead of on the work that people in the district were "
+            f"promised, and that the council should first explain what happened to the last budget for it." for k in range(n)]
+
+
+def test_a_long_comment_thread_does_not_win_over_the_article_before_it(seg):
+    thread = []
+    for k, para in enumerate(_long_paragraphs("bridge", 6)):
+        thread += [para, f"Comment by Reader {k} — 17.07, 2011 @ 13:{10 + k:02d}"]
+    article = PROSE + [p.replace("council", "assembly") for p in PROSE]
+    text = "\n".join(["Home", "Council approves budget after long debate", *article, "35 Comments »", *thread])
+    assert seg.segment(text)["text"].split("\n") == article
+
+
+def test_a_share_bar_comment_link_above_the_article_is_no_reason_to_take_what_is_above_it(seg):
+    """Three paragraphs of newsletter sign-up text above a "Write a comment" link are no article: the article after
+    the link has no comment signatures, so it stays the body."""
+    signup = _long_paragraphs("newsletter", 3)
+    article = PROSE + [p.replace("council", "assembly") for p in PROSE] + [p.replace("city", "town") for p in PROSE]
+    text = "\n".join([*signup, "Council approves budget after long debate", "Write a comment", *article])
+    assert seg.segment(text)["text"].split("\n") == article
+
+
 def test_comment_section_is_never_body_nor_teasers(seg):
     comments = ["3 Comments", "Mary Jones", "March 4, 2023 at 9:14 am",
                 "I have lived in this city for forty years and I have never seen the council agree on anything so fast.",
