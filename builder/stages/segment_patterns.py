@@ -235,8 +235,13 @@ BYLINE_PART_RE = re.compile(r"[|•·]\s*(?i:by)\s+[A-ZÀ-ÖØ-Þ][\w'’.-]+", 
 COMMENTS_RE = re.compile(
     r"^\W*(?:(?:\d+\s+)?(?:comments?|user comments|reader comments|readers'? comments)\s*(?:\(\d+\))?\W*$|"
     r"\d+\s+(?:responses?|replies|reactions?)\W*$|"
-    r"\d+\s+(?:thoughts?|comments?|responses?|replies) (?:on|to)\b|"
+    r"\d+\s+(?:thoughts?|comments?|responses?|replies|discussions?) (?:on|to)\b|"
     r"(?:leave|post|add|write|submit) (?:a|your) (?:reply|comment|response)\b|"
+    # "leave a comment" in other languages (WordPress's own translations), after "Kommentare"/"Comments" or not
+    r"(?:\w+\s+)?(?:schreibe einen kommentar|kommentar (?:schreiben|verfassen|hinterlassen)|"
+    r"(?:laisser|ajouter|[ée]crire) un commentaire|(?:deja|dejar|escribe|escribir) un comentario|"
+    r"lascia(?:re)? un commento|deixe (?:um|seu) coment[áa]rio|laat een reactie achter|"
+    r"(?:dodaj|napisz) komentarz|оставьте комментарий|оставить комментарий|yorum (?:yap|yaz))\b|"
     r"(?:join|start) the (?:discussion|conversation)\b|"
     r"(?:show|view|load|read|see)(?:\s*/\s*(?:post|add|leave|write))? (?:all )?(?:\d+ )?comments\b|comments are closed\b|"
     r"(?:kommentare|kommentar|kommentieren|commentaires|commenter|comentarios|comentários|comentar|comente|commenti|"

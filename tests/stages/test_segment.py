@@ -166,7 +166,8 @@ def test_language_without_a_stop_word_list_is_told_by_length_and_punctuation():
 
 
 @pytest.mark.parametrize("header", ["Comentar", "Kommentieren", "Commenter", "Комментарии", "评论", "コメント",
-                                    "View/Post Comments"])
+                                    "View/Post Comments", "Kommentare Schreibe einen Kommentar",
+                                    "Laisser un commentaire", "17 Discussion to this post"])
 def test_comment_headers_are_walls(seg, header):
     es = ["El ayuntamiento anunció el lunes que el nuevo puente se construirá en la primavera del próximo año.",
           "Según la administración, la obra durará unos dos años y costará doce millones de euros."]
