@@ -111,15 +111,15 @@ from builder.stages.segment_patterns import (
     SENTENCE_SPLIT_RE,
     SENT_END_RE,
     SEPARATOR_RE,
-    SENT_END_REV_RE,
     STRONG_BOILERPLATE_RULES,
     TABLE_ROW_RE,
     TAG_RE,
     TRUNCATED_RE,
+    ends_sentence,
     stop_words,
     union,
 )
-from builder.stages.words import ASCII_NON_WORD_TO_SPACE, CJK_CHARS, SEA_CHARS, UNSPACED_RE, WORD_RE
+from builder.stages.words import ASCII_NON_WORD_TO_SPACE, CJK_CHARS, SEA_CHARS, UNSPACED_RE, WORD_RE, has_unspaced
 
 TEASER_TYPE = pa.struct(
     [
@@ -153,6 +153,9 @@ _LANG_WORDS_PER_LINE = 200
 #: ``min_prose_words`` or more (when that is lower than ``min_stopword_ratio``), and never less than _MIN_PROSE_RATIO.
 _PROSE_SHARE = 0.4
 _MIN_PROSE_RATIO = 0.02
+
+#: Comment headers are short lines ("35 Comments »", "Leave a Reply"), the longest "10 thoughts on “<the title>”".
+_HEADER_WORDS = 40
 
 #: A run of prose before the first comment header wins over a longer run after it that reads like a comment thread
 #: when it has at least this many paragraphs and words.
@@ -256,6 +259,7 @@ class BoilerplateSegmenter(Stage):
         self._strong = Rules(STRONG_BOILERPLATE_RULES)
         self._captions = Rules((*CAPTION_RULES, *CAPTION_CASE_SENSITIVE))
         self._line_cache: dict[str, tuple] = {}  # see _CACHE_WORDS
+        self._unspaced = False  # the document being segmented has characters of a script without spaces
         self._trigger_words = self._boiler.keys | self._strong.keys | self._captions.keys
         # stop words of every language: word → number of its set of languages (indices in self._codes), in self._langs
         self._codes = list(self._stops)
@@ -337,6 +341,7 @@ class BoilerplateSegmenter(Stage):
 
     # ------------------------------------------------------------- features
     def _features(self, text: str) -> list[_Line]:
+        self._unspaced = has_unspaced(text)  # one test per document; lines are tested only when it holds
         out, pos = [], 0
         tokens: list[str] = []  # every line's lower-case words, for the language
         cache = self._line_cache
@@ -388,10 +393,9 @@ class BoilerplateSegmenter(Stage):
             ln.words = WORD_RE.findall(t)
             ln.low = list(map(str.lower, ln.words))
         ln.n_words = len(ln.words)
-        if not t.isascii() and UNSPACED_RE.search(t):
+        if self._unspaced and UNSPACED_RE.search(t):
             self._split_unspaced(ln)
-        # SENT_END_RE.search(t), faster: the reversed pattern matched at the start of the reversed line
-        ln.ends_sentence = SENT_END_REV_RE.match(t[::-1]) is not None
+        ln.ends_sentence = ends_sentence(t)  # SENT_END_RE.search(t), with string methods
         ln.kind = self._text_kind(ln)
         return ln
 
@@ -474,7 +478,7 @@ class BoilerplateSegmenter(Stage):
             return "marker"
         if n <= self.max_headline_words + 4 and _INLINE_CHARS.search(t) and _inline_headline(t):
             return "inline_related"
-        if COMMENTS_RE.match(t):
+        if n <= _HEADER_WORDS and COMMENTS_RE.match(t):
             return "comments"
         if n <= 8 and END_RE.match(t):
             return "end"

@@ -26,9 +26,14 @@ DEFAULT_DETECT_LANGUAGES = ("de", "fr", "es", "pt", "it", "nl", "id", "sv", "da"
 _CLOSERS = r"['\"”’»)\]」』）》】〕]"
 _FULL_STOPS = ".!?…。！？｡।॥؟۔"
 SENT_END_RE = re.compile(rf"[{_FULL_STOPS}:;：；]{_CLOSERS}*\s*$")
-#: SENT_END_RE reversed, for the reversed line: ``SENT_END_REV_RE.match(t[::-1])`` answers as ``SENT_END_RE.search(t)``
-#: without trying the pattern at every position of the line.
-SENT_END_REV_RE = re.compile(rf"\s*{_CLOSERS}*[{_FULL_STOPS}:;：；]")
+_CLOSER_CHARS = "'\"”’»)]」』）》】〕"
+_SENT_END_CHARS = frozenset(_FULL_STOPS + ":;：；")
+
+
+def ends_sentence(t: str) -> bool:
+    """``SENT_END_RE.search(t) is not None``, with string methods: the last character before trailing
+    whitespace and closing quotes or brackets is a sentence end."""
+    return t.rstrip().rstrip(_CLOSER_CHARS)[-1:] in _SENT_END_CHARS
 FULL_STOP_RE = re.compile(rf"[{_FULL_STOPS}]{_CLOSERS}*\s*$")
 _DOTS = r"\.\s?\.\s?\."
 ELLIPSIS_RE = re.compile(rf"(?:{_DOTS}|…)")
@@ -219,11 +224,11 @@ CREDIT_START_RE = re.compile(r"^\W*(?:image|photo|picture|credit|courtesy|source
 #: "By Jane Doe", "Written by ...", "Von ...", "Por ...", "Author: ...", "Autori: ...", "作者：..." (a name, optionally
 #: with a date), and the Chinese, Japanese and Korean author, reporter and source labels.
 BYLINE_RE = re.compile(
-    r"^\W*(?:(?i:by|written by|words by|story by|posted by|text by|reported by|analysis by|opinion by|commentary by|"
+    r"^\W*(?:(?:(?i:by|written by|words by|story by|posted by|text by|reported by|analysis by|opinion by|commentary by|"
     r"review by|reporting by|von|par|por|di|door|oleh)\s+|"
     r"(?i:authors?|autor(?:es|en|i|zy)?|auteurs?|autore|autori|autorius|szerző)\s*:\s*)"
     r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]*|@\w+)|"
-    r"^\W*(?:作者|记者|記者|来源|來源|撰文|출처|기자)\s*[:：]",  # Chinese, Japanese, Korean: author, reporter, source
+    r"(?:作者|记者|記者|来源|來源|撰文|출처|기자)\s*[:：])",  # Chinese, Japanese, Korean: author, reporter, source
     re.UNICODE,
 )
 #: "More information: ...", "Editor's note: ...": a labelled line of the article, not a teaser's blurb.
@@ -238,7 +243,7 @@ COMMENTS_RE = re.compile(
     r"\d+\s+(?:thoughts?|comments?|responses?|replies|discussions?) (?:on|to)\b|"
     r"(?:leave|post|add|write|submit) (?:a|your) (?:reply|comment|response)\b|"
     # "leave a comment" in other languages (WordPress's own translations), after "Kommentare"/"Comments" or not
-    r"(?:\w+\s+)?(?:schreibe einen kommentar|kommentar (?:schreiben|verfassen|hinterlassen)|"
+    r"(?:\w++\s+)?(?:schreibe einen kommentar|kommentar (?:schreiben|verfassen|hinterlassen)|"
     r"(?:laisser|ajouter|[ée]crire) un commentaire|(?:deja|dejar|escribe|escribir) un comentario|"
     r"lascia(?:re)? un commento|deixe (?:um|seu) coment[áa]rio|laat een reactie achter|"
     r"(?:dodaj|napisz) komentarz|оставьте комментарий|оставить комментарий|yorum (?:yap|yaz))\b|"

@@ -142,3 +142,15 @@ def test_letter_tokens_are_the_regex_count(text):
     from builder.stages.filter import _LETTER_TOKEN_RE, letter_tokens
 
     assert letter_tokens(text) == len(_LETTER_TOKEN_RE.findall(text))
+
+
+# Thai, Myanmar, Khmer, kana, Han, compatibility and half-width forms, and neighbours just outside the ranges
+_UNSPACED_CHARS = "\u0e01\u1000\u1780\u3042\u30a2\u4e2d\uf900\uff76\u0900\u2fff\u3000"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_WORD_CHARS + _UNSPACED_CHARS)) | st.text())
+def test_has_unspaced_is_the_regex_search(text):
+    from builder.stages.words import UNSPACED_RE, has_unspaced
+
+    assert has_unspaced(text) == (UNSPACED_RE.search(text) is not None)

@@ -1,6 +1,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from builder.stages import BoilerplateSegmenter
 from tests_helpers import lines_accounted
@@ -486,3 +488,11 @@ def test_every_line_accounted_on_the_dev_sets(seg):
             assert all(x["reason"] for x in r["removed"])
             n += 1
     assert n >= 150
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab .!?:;…。！？｡।॥؟۔：；'\"”’»)]」』）》】〕\t\u00a0\u3000x")) | st.text())
+def test_ends_sentence_is_the_regex(text):
+    from builder.stages.segment_patterns import SENT_END_RE, ends_sentence
+
+    assert ends_sentence(text) == (SENT_END_RE.search(text) is not None)
