@@ -70,26 +70,29 @@ class QualityFilter(Stage):
         reasons, details, counts = [], [], []
         for i, text in enumerate(table.column("text").to_pylist()):
             words = utf8_words(text or "")
-            counts.append(word_count(text or "", len(words)))
+            n = word_count(text or "", len(words))
+            counts.append(n)
             if prev and prev[i]:
                 reasons.append(prev[i])
                 details.append(prev_detail[i] if prev_detail else "")
                 continue
-            reason, detail = self.reason(text or "", words) or (None, None)
+            reason, detail = self.reason(text or "", words, n) or (None, None)
             reasons.append(reason)
             details.append(detail)
         table = set_column(table, "n_words", counts, pa.int32())
         table = set_column(table, "reject_detail", details, pa.string())
         return set_column(table, "reject_reason", reasons, pa.string())
 
-    def reason(self, text: str, words: list[bytes]) -> tuple[str, str] | None:
+    def reason(self, text: str, words: list[bytes], n: int | None = None) -> tuple[str, str] | None:
         """The first rule the body fails and the measured value, or None.
 
         ``words`` are the body's ``\\w+`` words, UTF-8 encoded (``utf8_words``). In a script written
         without spaces (Chinese, Japanese, Thai) a ``\\w+`` run is a clause: the word count is
-        :func:`~builder.stages.words.word_count`'s and the mean word length is not measured.
+        :func:`~builder.stages.words.word_count`'s (``n`` when the caller has it) and the mean word length is
+        not measured.
         """
-        n = word_count(text, len(words))
+        if n is None:
+            n = word_count(text, len(words))
         if n == 0:
             return "no_body", "the body is empty after cleaning"
         if self.min_words and n < self.min_words:

@@ -119,7 +119,8 @@ from builder.stages.segment_patterns import (
     stop_words,
     union,
 )
-from builder.stages.words import ASCII_NON_WORD_TO_SPACE, CJK_CHARS, SEA_CHARS, UNSPACED_RE, WORD_RE, has_unspaced
+from builder.stages.words import (ASCII_NON_WORD_TO_SPACE, CJK_CHARS, CJK_RE, SEA_CHARS, UNSPACED_RE, WORD_RE,
+                                  has_unspaced)
 
 TEASER_TYPE = pa.struct(
     [
@@ -142,7 +143,6 @@ REMOVED_TYPE = pa.struct(
 
 #: Scripts written without spaces between words (``builder.stages.words``): a Han or kana character is a word (as
 #: BERT's tokenizer splits them), Thai, Lao, Myanmar and Khmer are cut into four-character pieces.
-_CJK_RE = re.compile(f"[{CJK_CHARS}]")
 _UNSPACED_SPLIT_RE = re.compile(f"[{CJK_CHARS}]|[{SEA_CHARS}]{{1,4}}|[^{CJK_CHARS}{SEA_CHARS}]+")
 #: A document whose best stop-word list covers less than this share of its words has no list.
 _MIN_STOP_COVER = 0.04
@@ -259,7 +259,6 @@ class BoilerplateSegmenter(Stage):
         self._strong = Rules(STRONG_BOILERPLATE_RULES)
         self._captions = Rules((*CAPTION_RULES, *CAPTION_CASE_SENSITIVE))
         self._line_cache: dict[str, tuple] = {}  # see _CACHE_WORDS
-        self._unspaced = False  # the document being segmented has characters of a script without spaces
         self._trigger_words = self._boiler.keys | self._strong.keys | self._captions.keys
         # stop words of every language: word → number of its set of languages (indices in self._codes), in self._langs
         self._codes = list(self._stops)
@@ -341,7 +340,7 @@ class BoilerplateSegmenter(Stage):
 
     # ------------------------------------------------------------- features
     def _features(self, text: str) -> list[_Line]:
-        self._unspaced = has_unspaced(text)  # one test per document; lines are tested only when it holds
+        unspaced = has_unspaced(text)  # one test per document; lines are tested only when it holds
         out, pos = [], 0
         tokens: list[str] = []  # every line's lower-case words, for the language
         cache = self._line_cache
@@ -353,7 +352,7 @@ class BoilerplateSegmenter(Stage):
                 t, core, words, low, n_words, bullet, ends, kind = f
                 ln = _Line(i, pos, end, raw, t, core, words, low, n_words, bullet, ends_sentence=ends, kind=kind)
             else:
-                ln = self._text_features(_Line(i, pos, end, raw, t))
+                ln = self._text_features(_Line(i, pos, end, raw, t), unspaced)
                 if ln.n_words <= _CACHE_WORDS:
                     if len(cache) >= _CACHE_LINES:
                         cache.clear()
@@ -377,9 +376,10 @@ class BoilerplateSegmenter(Stage):
             prev = ln
         return out
 
-    def _text_features(self, ln: _Line) -> _Line:
+    def _text_features(self, ln: _Line, unspaced: bool = False) -> _Line:
         """Set what the stripped text ``ln.t`` alone decides: bullet, core, words, sentence end and the kind
-        (left empty for the kinds the stop words decide: prose, table, short)."""
+        (left empty for the kinds the stop words decide: prose, table, short). ``unspaced``: the document has
+        characters of a script without spaces, so the line's words may need cutting."""
         t = ln.t
         m = BULLET_RE.match(t)
         if m and m.end() < len(t):
@@ -393,7 +393,7 @@ class BoilerplateSegmenter(Stage):
             ln.words = WORD_RE.findall(t)
             ln.low = list(map(str.lower, ln.words))
         ln.n_words = len(ln.words)
-        if self._unspaced and UNSPACED_RE.search(t):
+        if unspaced and UNSPACED_RE.search(t):
             self._split_unspaced(ln)
         ln.ends_sentence = ends_sentence(t)  # SENT_END_RE.search(t), with string methods
         ln.kind = self._text_kind(ln)
@@ -405,7 +405,7 @@ class BoilerplateSegmenter(Stage):
         stop words count), and two of them count as one word in ``n_words`` (Chinese words average under two
         characters), so a headline of 14 characters is as long as one of 7 English words."""
         words = [p for w in ln.words for p in (_UNSPACED_SPLIT_RE.findall(w) if UNSPACED_RE.search(w) else (w,))]
-        n_cjk = sum(1 for w in words if len(w) == 1 and _CJK_RE.match(w))
+        n_cjk = sum(1 for w in words if len(w) == 1 and CJK_RE.match(w))
         ln.words, ln.low = words, list(map(str.lower, words))
         ln.n_words = len(words) - n_cjk + (n_cjk + 1) // 2
 
