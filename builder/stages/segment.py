@@ -1,4 +1,4 @@
-"""Split a scraped text into article body, boilerplate and headline teasers (``segment.rules.v3``).
+"""Split a scraped text into article body, boilerplate and headline teasers (``segment.rules.v4``).
 
 Every line of the normalised text gets exactly one label:
 
@@ -29,10 +29,13 @@ How it works (general evidence only, no site's phrases; the vocabulary is in
    full stops of those scripts (``。``, ``।``, ``؟``, ...) end sentences.
 2. **Line features.** Word count, final punctuation, stop-word density,
    bullets and numbering, title case; generic boilerplate phrases (follow us,
-   subscribe to our newsletter, cookies, copyright, UI words, breadcrumbs);
+   subscribe to our newsletter, cookies, copyright, UI words, breadcrumbs;
+   share, print and "read more" buttons and cookie notices also in German,
+   French, Spanish, Italian, Portuguese and Dutch);
    photo captions and credits (a short credit line makes the line above it a
    caption); bylines; date/time-only lines; comment-section headers and
-   end-of-article sections (sources, tags, about the author); table rows;
+   end-of-article sections (sources, tag lists, about the author, in those
+   languages too); table rows;
    "Read more / Related / Also read / More from ..." markers in many
    spellings and a few languages; blurbs truncated with an ellipsis.
 3. **Teasers first.** A marker followed by a list of items: a headline with
@@ -46,12 +49,16 @@ How it works (general evidence only, no site's phrases; the vocabulary is in
    content), the maximum subarray approach of Finn et al., "Fact or fiction:
    content classification for digital libraries" (2001, the "BTE"
    extractor), applied to lines. Comment headers and end sections are walls
-   the run does not cross; a run after a comment header that reads like a
-   thread (signature lines between its paragraphs) loses to an article of
-   three paragraphs or more before it, however long the thread. Runs of prose next to it, separated only by a
-   related box, captions or a few short lines, join it (an article
-   interrupted by a box or a gallery). Its first line is a paragraph; a short
-   closing sentence after its last paragraph belongs to it.
+   the run does not cross. A run after the first end section below some
+   prose (a post's tags, its sources) loses to an article of three
+   paragraphs or more before it, however long the sidebar after it; so does
+   a run after the first comment header below some prose that reads like a
+   thread (signature lines between its paragraphs). A "54 comments" link by
+   the byline, above the article, is not that header. Runs of prose next to
+   it, separated only by a related box, captions or a few short lines, join
+   it (an article interrupted by a box or a gallery). Its first line is a
+   paragraph; a short closing sentence after its last paragraph belongs to
+   it.
 5. **Labels.** Inside the body, captions, bylines, datelines and boilerplate
    are removed. Before it, the headline right above the byline is the title
    (also when a "Trending" list above it took it for an item). After it,
@@ -107,6 +114,7 @@ from builder.stages.segment_patterns import (
     MARKER_RE,
     POSTED_IN_RE,
     MEDIA_PREFIX_RE,
+    NAV_LINES,
     Rules,
     SENTENCE_SPLIT_RE,
     SENT_END_RE,
@@ -114,6 +122,7 @@ from builder.stages.segment_patterns import (
     STRONG_BOILERPLATE_RULES,
     TABLE_ROW_RE,
     TAG_RE,
+    TAGS_RE,
     TRUNCATED_RE,
     ends_sentence,
     stop_words,
@@ -224,7 +233,7 @@ class BoilerplateSegmenter(Stage):
     """
 
     name: ClassVar[str] = "segment"
-    version: ClassVar[str] = "segment.rules.v3"
+    version: ClassVar[str] = "segment.rules.v4"
     requires: ClassVar[tuple[str, ...]] = ("norm", "title")
     assigns: ClassVar[tuple[str, ...]] = ("text", "title", "teasers", "removed")
 
@@ -480,8 +489,11 @@ class BoilerplateSegmenter(Stage):
             return "inline_related"
         if n <= _HEADER_WORDS and COMMENTS_RE.match(t):
             return "comments"
-        if n <= 8 and END_RE.match(t):
+        if n <= 8 and END_RE.match(t) or (n <= 40 and ":" in t and TAGS_RE.match(t)
+                                          and (n <= 8 or not ln.ends_sentence)):
             return "end"
+        if n <= 4 and " ".join(ln.low) in NAV_LINES:
+            return "boilerplate"
         hits = self._trigger_words.intersection(ln.low)  # the rules' trigger words in the line (mostly none)
         if (n <= 40 and self._boiler.search(t, hits)) or self._strong.search(t, hits):
             return "boilerplate"
@@ -807,15 +819,23 @@ class BoilerplateSegmenter(Stage):
         walls = [i for i, ln in enumerate(lines) if ln.kind in ("comments", "end")]
         bounds = [-1, *walls, n]
         best = (0.0, -1, -2)
-        first_comments = next((w for w in walls if lines[w].kind == "comments"), n)
+        # the first comment header and end section below some prose (not a "54 comments" link by the byline)
+        first_prose = next((i for i, ln in enumerate(lines) if ln.kind == "prose"), n)
+        first_comments = next((w for w in walls if lines[w].kind == "comments" and w > first_prose), n)
+        first_end = next((w for w in walls if lines[w].kind == "end" and w > first_prose), n)
         before = (0.0, -1, -2)  # the best run before the first comment header
+        before_end = (0.0, -1, -2)  # the best run before the first end section ("Tags:", "Sources")
         for a, b in zip(bounds, bounds[1:]):
             r = self._kadane(scores, a + 1, b)
             if r[0] > best[0]:
                 best = r
             if b <= first_comments and r[0] > before[0]:
                 before = r
-        if best[1] > first_comments and self._substantial(lines, before[1], before[2]) \
+            if b <= first_end and r[0] > before_end[0]:
+                before_end = r
+        if best[1] > first_end and self._substantial(lines, before_end[1], before_end[2]):
+            best = before_end  # an article ends at its tags or sources, however long the sidebar after them
+        elif best[1] > first_comments and self._substantial(lines, before[1], before[2]) \
                 and self._thread_like(lines, best[1], best[2]):
             best = before  # the article comes before its comments, however long the thread after it
         _, s, e = best

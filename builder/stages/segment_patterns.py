@@ -54,8 +54,13 @@ DASH_TAIL_RE = re.compile(r"\s[-–—]\s(?P<section>[^\W\d_][\w&'’]*(?: [\w&'
 # "Storm closes roads, by Jane Doe": the teaser's author after the headline
 AUTHOR_TAIL_RE = re.compile(r"\s*[,|–—-]\s*(?i:by)\s+[A-ZÀ-ÖØ-Þ][\w'’.-]*(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|van|de|der|von|da|di))"
                             r"{0,3}\s*$", re.UNICODE)
-#: "Posted in Culture", "Filed under Politics": a post's meta line.
-POSTED_IN_RE = re.compile(r"^\W*(?:posted|filed|published|categori[sz]ed) (?:in|under)\s+\S.{0,60}$", re.IGNORECASE)
+#: "Posted in Culture", "Filed under Politics", "Veröffentlicht in Allgemein", "Publié dans Société": a post's meta line.
+POSTED_IN_RE = re.compile(
+    r"^\W*(?:(?:posted|filed|published|categori[sz]ed) (?:in|under)|veröffentlicht (?:in|unter)|abgelegt unter|gepostet in|"
+    r"publié dans|classé dans|publicado en|archivado en|pubblicato in|archiviato in|publicado em|arquivado em|"
+    r"geplaatst in|gepubliceerd in)\s*:?\s+\S.{0,60}$",
+    re.IGNORECASE,
+)
 # "(12 comments)", "[4]" after a headline
 COUNT_TAIL_RE = re.compile(r"\s*[\[(]\d+\s*(?:comments?|replies|responses|shares|views|photos|videos)?[\])]\s*$", re.IGNORECASE)
 TAG_RE = re.compile(r"\s*[\[(](?P<tag>[A-Z][A-Z &'’-]{1,20}|[Vv]ideo|[Pp]hotos?|[Gg]allery|[Ll]ive|[Ww]atch)[\])]\s*\W?\s*$")
@@ -93,7 +98,14 @@ MARKER_WORDS = (
     r"lea (?:también|más)|lee también|te puede interesar|más noticias|noticias relacionadas|"
     r"leia (?:também|mais)|veja (?:também|mais)|notícias relacionadas|"
     r"leggi anche|potrebbe interessarti|articoli correlati|"
-    r"lees ook|meer nieuws|"
+    r"lees ook|meer nieuws|gerelateerde artikelen|meest gelezen|"
+    r"ähnliche (?:beiträge|artikel|themen|nachrichten|posts)|verwandte (?:artikel|beiträge)|"
+    r"weitere (?:interessante )?(?:themen|beiträge|nachrichten)|(?:das|dies|diese[rs]?)(?: thema)? (?:könnte|dürfte|könnten) "
+    r"(?:dich|sie) (?:auch )?interessieren|meistgelesen(?:e (?:artikel|beiträge|nachrichten))?|empfohlene (?:artikel|beiträge)|"
+    r"articles similaires|à voir aussi|(?:les )?plus lus|dans la même rubrique|vous aimerez aussi|"
+    r"artículos relacionados|lo más leído|(?:también )?te puede(?: interesar| gustar)|te recomendamos|"
+    r"ti potrebbe(?:ro)? interessare|(?:i )?più letti|articoli simili|"
+    r"artigos relacionados|(?:as )?mais lidas|você também pode gostar|"
     r"baca juga|berita terkait|artikel terkait"
 )
 MARKER_RE = re.compile(
@@ -174,7 +186,39 @@ BOILERPLATE_RULES = (
      r"^(?:facebook|twitter|x|linkedin|whatsapp|telegram|pinterest|reddit|instagram|youtube|email|e-mail|print|flipboard|messenger)"
      r"(?:\W+(?:facebook|twitter|x|linkedin|whatsapp|telegram|pinterest|reddit|instagram|youtube|email|e-mail|print|flipboard|"
      r"messenger))*\W*$"),
+    # the same page furniture in other languages: share and print buttons ("next", "back", "read more": NAV_LINES)
+    ("teilen drucken twittern weiterempfehlen empfehlen versenden merken partager imprimer tweeter compartir imprimir "
+     "condividi stampa compartilhar partilhar delen afdrukken printen",
+     r"^\W*(?:(?:diese[nsr]?|den|cet|cette|este|esta|questo|deze|dit)\s+)?(?:(?:artikel|beitrag|seite|article|page|artículo|"
+     r"noticia|articolo|artigo|pagina)\s+)?(?:teilen|drucken|twittern|weiterempfehlen|empfehlen|versenden|merken|partager|"
+     r"imprimer|tweeter|compartir|imprimir|condividi|stampa|compartilhar|partilhar|delen|afdrukken|printen)"
+     r"(?:\s+(?:auf|per|via|mit|sur|par|en|por|em|su|op|met)\s+[\w.-]+)?\W*(?:\d+\W*)?$"),
+    ("cookie cookies",
+     r"\b(?:wir (?:verwenden|nutzen|setzen)|(?:diese|unsere) (?:website|webseite|seite) (?:verwendet|nutzt)|nous utilisons|"
+     r"ce site (?:web )?utilise|utilizamos|este (?:sitio|site)(?: web)? (?:utiliza|usa)|utilizziamo|questo sito (?:web )?"
+     r"(?:utilizza|usa)|usamos|wij gebruiken|deze (?:website|site) gebruikt)\b.{0,30}\bcookies?\b|"
+     r"^\W*(?:was sind|what are|qu'est-ce que les|qué son las|cosa sono i) cookies\W*$"),
+    ("helpful useful nützlich hilfreich utile útil",
+     r"\b(?:(?:was|is) this (?:article|page|post|story|information|answer) (?:helpful|useful)|did you find this (?:article|page|"
+     r"post) (?:helpful|useful)|(?:fanden sie|fandest du|war) (?:diese[nrs]?|der) (?:artikel|beitrag|seite|text) "
+     r"(?:nützlich|hilfreich)|cet article vous a-t-il été utile|(?:te|le) (?:ha )?(?:resultado|sido|pareció) útil)\b"),
+    ("permalink", r"\bpermalink\b"),
+    ("posted wurde publiée publié publicada pubblicata geplaatst",
+     r"^\W*(?:this (?:entry|post) was posted|dieser (?:eintrag|beitrag) wurde|cette entrée a été publiée|"
+     r"cet article a été publié dans|esta entrada (?:fue|foi) publicada|questa voce è stata pubblicata|"
+     r"dit bericht (?:werd|is) geplaatst)\b"),
 )
+
+#: Whole lines that are a page's navigation in other languages ("Weiterlesen", "Lire la suite", "Ver más"), as
+#: their lowercase words joined by spaces (the English ones are in BOILERPLATE_RULES). Looked up, not searched.
+NAV_LINES = frozenset((
+    "weiter|zurück|nächste|nächster|vorherige|vorheriger|mehr|mehr anzeigen|mehr lesen|alle anzeigen|nach oben|"
+    "schließen|suche|suchen|menü|weiterlesen|zurück zur übersicht|zurück zur startseite|"
+    "suivant|précédent|retour|retour en haut|voir plus|voir tout|lire la suite|fermer|rechercher|haut de page|"
+    "siguiente|anterior|volver|ver más|ver todo|leer más|seguir leyendo|cerrar|buscar|menú|"
+    "successivo|precedente|leggi tutto|leggi di più|continua a leggere|chiudi|cerca|torna su|"
+    "próximo|voltar|ver mais|continue lendo|fechar|pesquisar|volgende|vorige|terug|lees meer|lees verder|sluiten|zoeken"
+).split("|"))
 
 #: Boilerplate phrases strong enough to remove a line of any length (same rule format).
 STRONG_BOILERPLATE_RULES = (
@@ -249,7 +293,7 @@ COMMENTS_RE = re.compile(
     r"(?:dodaj|napisz) komentarz|оставьте комментарий|оставить комментарий|yorum (?:yap|yaz))\b|"
     r"(?:join|start) the (?:discussion|conversation)\b|"
     r"(?:show|view|load|read|see)(?:\s*/\s*(?:post|add|leave|write))? (?:all )?(?:\d+ )?comments\b|comments are closed\b|"
-    r"(?:kommentare|kommentar|kommentieren|commentaires|commenter|comentarios|comentários|comentar|comente|commenti|"
+    r"(?:\d+\s+)?(?:kommentare|kommentar|kommentieren|commentaires|commenter|comentarios|comentários|comentar|comente|commenti|"
     r"commenta|komentar|komentarze|komentáře|kommentarer|kommentit|reacties|reageer|yorumlar|комментарии|коментарі|"
     r"коментари|σχόλια|التعليقات|评论|評論|留言|コメント|댓글)\W*$)",
     re.IGNORECASE,
@@ -257,10 +301,23 @@ COMMENTS_RE = re.compile(
 
 #: Sections that end an article: sources, tags, the author's bio. A wall for the body like a comment header.
 END_RE = re.compile(
-    r"^\W*(?:sources?|references|bibliography|footnotes|notes|tags|topics|related topics|related tags|filed under|categories|"
+    r"^\W*(?:sources?|references|bibliography|footnotes|notes|tags|topics|related topics|related tags|related subjects|"
+    r"filed under|categories|keywords|"
+    r"schlagwörter|schlagworte|stichwörter|stichworte|kategorien|quellen|fußnoten|verwandte themen|"
+    r"mots-clés|mots clés|étiquettes|catégories|références|"
+    r"etiquetas|categorías|referencias|fuentes|argomenti|categorie|fonti|categorias|tópicos|referências|fontes|"
+    r"trefwoorden|categorieën|bronnen|"
     r"about (?:the|this) (?:authors?|writer|article|story|statement|reporter)|about the authors?|more about the authors?|"
     r"über (?:den autor|die autorin|die autoren)|sobre (?:el|o) autor|à propos de l'auteur|l'autore|tentang penulis)\s*:?\s*$|"
-    r"^\W*(?:tags|topics|filed under|categories)\s*:\s*\S",
+    r"^\W*(?:topics|themen|thèmes|temas|argomenti|tópicos|onderwerpen)\s*:\s*\S",
+    re.IGNORECASE,
+)
+#: "Tags: a, b, c", "Schlagwörter: ...", "Etiquetas: ...": the list of a post's tags (of any length), which ends the
+#: article too.
+TAGS_RE = re.compile(
+    r"^\W*(?:tags|tagged(?: with)?|keywords|filed under|categories|schlagwörter|schlagworte|stichwörter|stichworte|"
+    r"kategorien|getaggt mit|verschlagwortet mit|mots-clés|mots clés|étiquettes|catégories|etiquetas|categorías|categorie|"
+    r"categorias|marcadores|trefwoorden|categorieën)\s*:\s*\S",
     re.IGNORECASE,
 )
 _MONTHS = (

@@ -108,8 +108,8 @@ def test_every_line_accounted_for(seg):
 
 
 # ---------------------------------------------------------------- segment.rules.v2, v3
-def test_version_is_v3(seg):
-    assert seg.version == "segment.rules.v3"
+def test_version_is_v4(seg):
+    assert seg.version == "segment.rules.v4"
 
 
 def test_other_languages_are_prose():
@@ -269,6 +269,69 @@ def test_a_share_bar_comment_link_above_the_article_is_no_reason_to_take_what_is
     article = PROSE + [p.replace("council", "assembly") for p in PROSE] + [p.replace("city", "town") for p in PROSE]
     text = "\n".join([*signup, "Council approves budget after long debate", "Write a comment", *article])
     assert seg.segment(text)["text"].split("\n") == article
+
+
+DE = ["Der Stadtrat hat am Montag einen neuen Haushalt für das kommende Jahr beschlossen, wie die Verwaltung mitteilte.",
+      "Der Haushalt enthält Geld für Schulen, Straßen und eine neue Bibliothek im nördlichen Stadtteil.",
+      "Kritiker sagten, der Plan tue nicht genug gegen die steigenden Mieten in der Stadt und im Umland.",
+      "Die Bürgermeisterin will den Haushalt nach Angaben ihres Büros noch in dieser Woche unterzeichnen."]
+
+
+@pytest.mark.parametrize("line", [
+    "Teilen", "Drucken", "Artikel teilen", "Diesen Artikel teilen", "Teilen auf Facebook", "weiterempfehlen",
+    "Weiterlesen", "Nach oben", "Zurück zur Übersicht", "Partager", "Imprimer", "Lire la suite", "Compartir",
+    "Leer más", "Condividi", "Leggi tutto", "Compartilhar", "Continue lendo", "Delen", "Lees meer",
+    "Wir verwenden Cookies, um Ihnen ein besseres Nutzererlebnis zu bieten.",
+    "Nous utilisons des cookies pour améliorer votre expérience.", "Fanden Sie diesen Artikel nützlich?",
+    "Was this article helpful?",
+    "This entry was posted in News and tagged budget, council. Bookmark the permalink.",
+    "Dieser Beitrag wurde unter Allgemein veröffentlicht. Setze ein Lesezeichen auf den Permalink.",
+])
+def test_page_furniture_in_other_languages_is_boilerplate(seg, line):
+    """Share, print and "read more" buttons, cookie notices, feedback prompts and WordPress's post footer, in the languages
+    the stage detects, are removed inside the body like their English forms."""
+    text = "\n".join([*DE[:2], line, *DE[2:]])
+    r = seg.segment(text)
+    assert r["text"].split("\n") == DE
+    assert {x["text"]: x["reason"] for x in r["removed"]}[line] == "boilerplate"
+
+
+@pytest.mark.parametrize("tags", ["Schlagwörter: Haushalt, Stadtrat, Bibliothek, Schulen, Straßen, Mieten, Umland, "
+                                  "Verwaltung, Bürgermeisterin", "getaggt mit: Haushalt Stadtrat",
+                                  "Tags: budget, council", "Etiquetas: presupuesto, ayuntamiento"])
+def test_a_tag_list_ends_the_article_however_long_the_sidebar_after_it(seg, tags):
+    """What follows a post's tags (a long sidebar, the site's programme) is not its article, even when it scores
+    higher than the article above them."""
+    article = DE + [p.replace("Stadtrat", "Kreistag") for p in DE]
+    sidebar = [p.replace("Stadtrat", "Landtag").replace("Haushalt", "Programm") for p in DE * 4]
+    text = "\n".join([*article, tags, "Unser Programm", *sidebar])
+    assert seg.segment(text)["text"].split("\n") == article
+
+
+def test_a_comment_count_by_the_byline_is_not_the_start_of_the_comments(seg):
+    """"54 Kommentare" next to the byline links to the comments below; the article after it is still the body,
+    and the long thread after the real comment header does not replace it."""
+    thread = []
+    for k in range(8):
+        thread += [f"Leser {k}", f"8. April 2019 um 13:{10 + k:02d} Uhr",
+                   f"Leser {k} schreibt, dass der Plan für die Brücke ein Fehler sei, weil die Stadt das schon einmal "
+                   "versucht habe und das Geld damals für Gutachten statt für die Arbeit ausgegeben worden sei, die den "
+                   "Leuten im Viertel versprochen war, und dass der Rat erst erklären solle, wo das Geld geblieben ist."]
+    article = DE + [p.replace("Stadtrat", "Kreistag") for p in DE]
+    text = "\n".join(["* 8. April 2019", "* Von Jane Doe", "* 54 Kommentare", *article,
+                      "Kommentare Schreibe einen Kommentar", *thread])
+    assert seg.segment(text)["text"].split("\n") == article
+
+
+@pytest.mark.parametrize("marker", ["Ähnliche Beiträge", "Das könnte Sie auch interessieren:", "Weitere Themen",
+                                    "Articles similaires", "Artículos relacionados", "Ti potrebbe interessare",
+                                    "Artigos relacionados", "Gerelateerde artikelen"])
+def test_related_markers_in_other_languages(seg, marker):
+    heads = ["Neue Straßenbahnlinie für den Norden geplant", "Lehrer stimmen für Streik wegen der Bezahlung"]
+    text = "\n".join([*DE, marker, *heads])
+    r = seg.segment(text)
+    assert r["text"].split("\n") == DE
+    assert [t["headline"] for t in r["teasers"]] == heads
 
 
 def test_comment_section_is_never_body_nor_teasers(seg):
