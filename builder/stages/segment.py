@@ -933,7 +933,8 @@ class BoilerplateSegmenter(Stage):
     def _trim(self, lines: list[_Line], s: int, e: int) -> tuple[int, int]:
         """Drop what cannot start or end a body: headline, kicker and meta lines before the first paragraph."""
         while s <= e and (lines[s].label or lines[s].kind != "prose" or not (
-                FULL_STOP_RE.search(lines[s].t) or lines[s].n_words >= 40)):
+                FULL_STOP_RE.search(lines[s].t) or lines[s].n_words >= 40
+                or lines[s].n_words >= 20 and SENTENCE_SPLIT_RE.search(lines[s].t))):  # "... Zeiger! Durch ...:"
             s += 1
         while e >= s and (lines[e].label or lines[e].kind not in ("prose", "short", "table") or self._score(lines[e]) < -2.0):
             e -= 1

@@ -241,9 +241,9 @@ CAPTION_RULES = (
              r"(?:credit)?\s*:[^)\]]*[)\]]\s*$"),
     ("getty afp reuters ap associated shutterstock istock istockphoto bloomberg alamy pa xinhua anadolu nurphoto sipa rex "
      "wikimedia file handout",
-     r"(?:^|[|/,(\s])(?:getty(?: images)?|afp(?: via getty images)?|reuters|ap photo|associated press|shutterstock|istock(?:photo)?|"
+     r"(?:^|[|/,(\s—–])(?:getty(?: images)?|afp(?: via getty images)?|reuters|ap photo|associated press|shutterstock|istock(?:photo)?|"
      r"bloomberg|alamy|pa (?:images|wire|media)|xinhua|anadolu(?: agency)?|nurphoto|sipa|rex features|wikimedia commons|"
-     r"file photo|handout)\s*[)\]]?\s*$"),
+     r"file photo|handout)(?: files?| file photo)?\s*[)\]]?\s*$"),
     (_MEDIA, r"(?:^|[(|/]\s*|[.!?]\s+)(?:credit|photo|image|picture|photograph|illustration|photo credit|image credit|foto|bild)s?"
              r"\s*:\s*(?:[^\s.!?]+\.?\s*){1,8}$"),
     (_MEDIA + " gallery slide slides", r"^(?:photo|image|picture|illustration|gallery|video|slide)s?\s*\d*\s*(?:of|/)?\s*/?\s*\d*\s*$"),

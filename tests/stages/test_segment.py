@@ -237,6 +237,28 @@ def test_labelled_byline_and_agency_first_credit(seg):
     assert reasons["Getty Images/Sipa USA"] == "caption"
 
 
+@pytest.mark.parametrize("caption", [
+    "The sun rises over an oil field near Lost Hills, California, on March 24, 2014. David McNew—Getty Images",
+    "Microsoft plans to cut its carbon emissions by more than half by 2030. Mike Blake/Reuters files",
+    "Police officers stand outside the court building in the city centre. Jane Doe/AP file photo",
+])
+def test_a_photo_caption_above_the_article_is_not_its_first_paragraph(seg, caption):
+    """A caption with a credit after a dash or with "files" is a caption, not the paragraph the body starts at."""
+    text = "\n".join(["Home", "Council approves budget after long debate", caption, *PROSE])
+    r = seg.segment(text)
+    assert r["text"].split("\n") == PROSE
+    assert {x["text"]: x["reason"] for x in r["removed"]}[caption] == "caption"
+
+
+def test_a_first_paragraph_that_ends_in_a_colon_starts_the_body(seg):
+    """ "... Zeiger! Durch ... diese Petition:" before a link is a paragraph (it holds sentences), not a headline."""
+    first = ("Die GEMA dreht völlig am Zeiger! Durch die geplanten Tariferhöhungen stehen viele Clubbesitzer vor dem "
+             "Aus. Damit die Clubs offen bleiben, unterschreibt bitte alle diese Petition:")
+    body = [first, "http://www.example.org/petition/gegen-die-tarifreform", *DE]
+    text = "\n".join(["Startseite", "* Kontakt", "Das Ministerium für Club-Kultur informiert…", *body])
+    assert seg.segment(text)["text"].split("\n") == body
+
+
 @pytest.mark.parametrize("byline", ["Autori: Anna Ūdre (LTV Ziņu dienesta redaktore)", "Author: Jane Doe",
                                     "Auteur : Jean Dupont", "作者：王小明", "来源: 中国日报网"])
 def test_author_and_source_label_lines_are_bylines(seg, byline):
