@@ -1147,7 +1147,7 @@ _DATE_PARTS_RE = re.compile(r"\s[|•·]\s|\s[-–—]\s")
 _SENT_PUNCT_RE = re.compile(r"[.!?]")
 _HEADLINE_START_RE = re.compile(r"^\W{0,2}([\w\"'“‘¡¿])(.?)")
 _PIPES_RE = re.compile(r"\s+[|•·]\s+")
-_NUMBER_WORD_RE = re.compile(r"\d+(?:st|nd|rd|th|h|m|d|w|y|am|pm)?")
+_NUMBER_WORD_RE = re.compile(r"\d+(?:st|nd|rd|th|h|m|d|w|y|am|pm)?|\d{1,2}h\d{2}")  # "11h29": a French or Portuguese time
 
 
 def _inline_headline(t: str) -> str:

@@ -284,6 +284,24 @@ def test_a_long_comment_thread_does_not_win_over_the_article_before_it(seg):
     assert seg.segment(text)["text"].split("\n") == article
 
 
+def test_french_comment_signatures_make_a_thread(seg):
+    """ "(22 juin 2018 @11h29)" is a comment's date line, so the long thread after "27 commentaires" does not win over
+    the article before it."""
+    fr = ["Le conseil municipal a voté lundi un nouveau budget pour l'année prochaine, a annoncé la mairie dans un communiqué.",
+          "Le budget prévoit de l'argent pour les écoles, les routes et une nouvelle bibliothèque dans le quartier nord.",
+          "Les critiques ont estimé que le plan ne faisait pas assez contre la hausse des loyers dans la ville et autour.",
+          "La maire doit signer le budget cette semaine, selon son cabinet, après un dernier débat avec l'opposition."]
+    article = fr + [p.replace("conseil municipal", "conseil régional") for p in fr]
+    thread = []
+    for k in range(8):
+        thread += [f"* Lecteur {k}", f"(22 juin 2018 @11h{10 + k:02d})",
+                   f"Le lecteur {k} pense que le plan pour le pont est une erreur, parce que la ville a déjà essayé la "
+                   "même chose et que l'argent a servi à des études au lieu des travaux promis aux habitants du quartier, "
+                   "et que le conseil devrait d'abord expliquer où est passé l'argent du dernier budget."]
+    text = "\n".join(["Accueil", *article, "Écrire un commentaire", "27 commentaires", *thread])
+    assert seg.segment(text)["text"].split("\n") == article
+
+
 def test_a_share_bar_comment_link_above_the_article_is_no_reason_to_take_what_is_above_it(seg):
     """Three paragraphs of newsletter sign-up text above a "Write a comment" link are no article: the article after
     the link has no comment signatures, so it stays the body."""
