@@ -203,6 +203,7 @@ BOILERPLATE_RULES = (
      r"post) (?:helpful|useful)|(?:fanden sie|fandest du|war) (?:diese[nrs]?|der) (?:artikel|beitrag|seite|text) "
      r"(?:nützlich|hilfreich)|cet article vous a-t-il été utile|(?:te|le) (?:ha )?(?:resultado|sido|pareció) útil)\b"),
     ("permalink", r"\bpermalink\b"),
+    ("standards principles", r"^\W*our standards\b|\btrust principles\b"),  # Reuters' footer on every story
     ("posted wurde publiée publié publicada pubblicata geplaatst",
      r"^\W*(?:this (?:entry|post) was posted|dieser (?:eintrag|beitrag) wurde|cette entrée a été publiée|"
      r"cet article a été publié dans|esta entrada (?:fue|foi) publicada|questa voce è stata pubblicata|"

@@ -323,7 +323,7 @@ DE = ["Der Stadtrat hat am Montag einen neuen Haushalt für das kommende Jahr be
     "Leer más", "Condividi", "Leggi tutto", "Compartilhar", "Continue lendo", "Delen", "Lees meer",
     "Wir verwenden Cookies, um Ihnen ein besseres Nutzererlebnis zu bieten.",
     "Nous utilisons des cookies pour améliorer votre expérience.", "Fanden Sie diesen Artikel nützlich?",
-    "Was this article helpful?",
+    "Was this article helpful?", "Our Standards: The Thomson Reuters Trust Principles.",
     "This entry was posted in News and tagged budget, council. Bookmark the permalink.",
     "Dieser Beitrag wurde unter Allgemein veröffentlicht. Setze ein Lesezeichen auf den Permalink.",
 ])
