@@ -483,6 +483,8 @@ class BoilerplateSegmenter(Stage):
             return "blank"
         if not t[0].isalnum() and SEPARATOR_RE.match(t):  # (a line that starts with a letter or digit is none)
             return "separator"
+        if t[0] == "<" and _markup_only(t):
+            return "boilerplate"
         if n <= 12 and (MARKER_RE.match(t) or self._extra_markers is not None and self._extra_markers.match(t)):
             return "marker"
         if n <= self.max_headline_words + 4 and _INLINE_CHARS.search(t) and _inline_headline(t):
@@ -1142,6 +1144,13 @@ def clean_headline(text: str) -> tuple[str, str | None]:
 
 
 _INLINE_CHARS = re.compile(r"[:|»>–—-]")
+_TAG_RE = re.compile(r"<[^<>]*>")
+
+
+def _markup_only(t: str) -> bool:
+    """A line of raw HTML left in a text dump (a tracking pixel's ``<img src=...>``): tags, with under three words
+    of text between them."""
+    return bool(_TAG_RE.match(t)) and len(WORD_RE.findall(_TAG_RE.sub(" ", t))) < 3
 # (compiled once: re.match(<string>, ...) looks its pattern up in re's cache on every call)
 _DATE_PARTS_RE = re.compile(r"\s[|•·]\s|\s[-–—]\s")
 _SENT_PUNCT_RE = re.compile(r"[.!?]")

@@ -16,6 +16,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from builder.stages.words import SEA_CHARS
+
+_SEA_RE = re.compile(f"[{SEA_CHARS}]")
+
 #: Stop-word lists tried besides ``language`` (spaCy language codes with a stop-word list).
 DEFAULT_DETECT_LANGUAGES = ("de", "fr", "es", "pt", "it", "nl", "id", "sv", "da", "nb", "pl", "ro", "tr", "cs", "fi", "ru",
                             "uk", "bg", "sr", "mk", "el", "hr", "sl", "sk", "hu", "lv", "lt", "et", "ca", "vi",
@@ -24,7 +28,7 @@ DEFAULT_DETECT_LANGUAGES = ("de", "fr", "es", "pt", "it", "nl", "id", "sv", "da"
 # A sentence ends with . ! ? (or an ellipsis) possibly followed by quotes/brackets; the full-width marks of Chinese
 # and Japanese, the danda of Devanagari, the Arabic question mark and the Urdu full stop count too.
 _CLOSERS = r"['\"”’»)\]」』）》】〕]"
-_FULL_STOPS = ".!?…。！？｡।॥؟۔"
+_FULL_STOPS = ".!?…。！？｡।॥؟۔။።։។"  # Latin, CJK, Devanagari, Arabic, Urdu, Myanmar, Ethiopic, Armenian, Khmer
 SENT_END_RE = re.compile(rf"[{_FULL_STOPS}:;：；]{_CLOSERS}*\s*$")
 _CLOSER_CHARS = "'\"”’»)]」』）》】〕"
 _SENT_END_CHARS = frozenset(_FULL_STOPS + ":;：；")
@@ -106,6 +110,11 @@ MARKER_WORDS = (
     r"artículos relacionados|lo más leído|(?:también )?te puede(?: interesar| gustar)|te recomendamos|"
     r"ti potrebbe(?:ro)? interessare|(?:i )?più letti|articoli simili|"
     r"artigos relacionados|(?:as )?mais lidas|você também pode gostar|"
+    r"czytaj (?:także|też|również)|zobacz (?:też|także)|powiązane artykuły|ilgili haberler|tin liên quan|bài liên quan|"
+    r"читайте также|по теме|похожие (?:новости|статьи)|другие новости|читайте також|"
+    r"اقرأ (?:أيضا|أيضاً|ايضا)|(?:مقالات|أخبار|اخبار) ذات صلة|यह भी पढ़ें|संबंधित (?:खबरें|ख़बरें|लेख)|"
+    r"相关(?:新闻|阅读|文章|报道)|延伸阅读|推荐阅读|相關(?:新聞|閱讀|文章)|関連(?:記事|ニュース)|관련\s?기사|"
+    r"(?:เรื่อง|ข่าว)ที่เกี่ยวข้อง|ဆက်စပ် အကြောင်းအရာများ|"
     r"baca juga|berita terkait|artikel terkait"
 )
 MARKER_RE = re.compile(
@@ -296,7 +305,7 @@ COMMENTS_RE = re.compile(
     r"(?:show|view|load|read|see)(?:\s*/\s*(?:post|add|leave|write))? (?:all )?(?:\d+ )?comments\b|comments are closed\b|"
     r"(?:\d+\s+)?(?:kommentare|kommentar|kommentieren|commentaires|commenter|comentarios|comentários|comentar|comente|commenti|"
     r"commenta|komentar|komentarze|komentáře|kommentarer|kommentit|reacties|reageer|yorumlar|комментарии|коментарі|"
-    r"коментари|σχόλια|التعليقات|评论|評論|留言|コメント|댓글)\W*$)",
+    r"коментари|σχόλια|التعليقات|评论|評論|留言|コメント|댓글|แสดงความคิดเห็น|ความคิดเห็น|bình luận|टिप्पणियां|टिप्पणियाँ)\W*$)",
     re.IGNORECASE,
 )
 
@@ -398,8 +407,10 @@ def stop_words(code: str) -> frozenset[str]:
 
 def _words_only(words) -> frozenset[str]:
     """Lowercased entries that hold a letter: some lists (Chinese) also hold digits and punctuation, which
-    are no language's function words and would make any text with numbers look like that language."""
-    return frozenset(w.lower() for w in words if any(c.isalpha() for c in w))
+    are no language's function words and would make any text with numbers look like that language. Words in
+    Thai, Lao, Khmer or Myanmar script are left out too: the segmenter cuts those scripts into four-character
+    pieces, which match a whole word only by chance (their documents tell prose by length and punctuation)."""
+    return frozenset(w.lower() for w in words if any(c.isalpha() for c in w) and not _SEA_RE.search(w))
 
 
 class Rules:

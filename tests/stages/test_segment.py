@@ -169,7 +169,8 @@ def test_language_without_a_stop_word_list_is_told_by_length_and_punctuation():
 
 @pytest.mark.parametrize("header", ["Comentar", "Kommentieren", "Commenter", "Комментарии", "评论", "コメント",
                                     "View/Post Comments", "Kommentare Schreibe einen Kommentar",
-                                    "Laisser un commentaire", "17 Discussion to this post"])
+                                    "Laisser un commentaire", "17 Discussion to this post", "แสดงความคิดเห็น",
+                                    "27 commentaires"])
 def test_comment_headers_are_walls(seg, header):
     es = ["El ayuntamiento anunció el lunes que el nuevo puente se construirá en la primavera del próximo año.",
           "Según la administración, la obra durará unos dos años y costará doce millones de euros."]
@@ -196,6 +197,21 @@ def test_giant_junk_lines_do_not_outvote_the_article_language(seg):
     junk = "lorem ipsum " * 20000
     text = "\n".join([junk, junk, junk, *PROSE])
     assert seg.segment(text)["text"].split("\n") == PROSE
+
+
+def test_sentence_ends_of_other_scripts():
+    from builder.stages.segment_patterns import ends_sentence
+
+    for t in ("ရန်ကုန်မြို့တွင် မိုးရွာသည်။", "ጤና ይስጥልኝ።", "Բարեւ։", "ខ្ញុំទៅផ្សារ។", "यह सच है।"):
+        assert ends_sentence(t), t
+
+
+def test_stop_words_of_scripts_cut_into_pieces_are_left_out():
+    """Thai is cut into four-character pieces, which match its stop words only by chance."""
+    from builder.stages.segment_patterns import stop_words
+
+    assert stop_words("th") == frozenset()
+    assert "the" in stop_words("en") and "的" in stop_words("zh")
 
 
 def test_stop_word_lists_hold_only_words():
@@ -248,6 +264,18 @@ def test_a_photo_caption_above_the_article_is_not_its_first_paragraph(seg, capti
     r = seg.segment(text)
     assert r["text"].split("\n") == PROSE
     assert {x["text"]: x["reason"] for x in r["removed"]}[caption] == "caption"
+
+
+def test_raw_html_left_in_a_text_dump_is_not_prose(seg):
+    """A tracking pixel's ``<img src=...>`` (hundreds of URL "words") above the menu must not pull the menu into the
+    body; a line of markup around real text is left to the other rules."""
+    pixel = ('<p style="position: absolute; top: -999em"><img src="https://stats.example.com/s?name=news.story.1234'
+             + "&x=1" * 300 + '" height="1" width="1" alt="" /></p>')
+    menu = ["Home", "Accessibility links", "* News", "* Sport", "* Weather", "* Radio", "* Arts"]
+    text = "\n".join([pixel, *menu, *PROSE])
+    r = seg.segment(text)
+    assert r["text"].split("\n") == PROSE
+    assert {x["text"]: x["reason"] for x in r["removed"]}[pixel] == "boilerplate"
 
 
 def test_a_first_paragraph_that_ends_in_a_colon_starts_the_body(seg):
@@ -365,7 +393,8 @@ def test_a_comment_count_by_the_byline_is_not_the_start_of_the_comments(seg):
 
 @pytest.mark.parametrize("marker", ["Ähnliche Beiträge", "Das könnte Sie auch interessieren:", "Weitere Themen",
                                     "Articles similaires", "Artículos relacionados", "Ti potrebbe interessare",
-                                    "Artigos relacionados", "Gerelateerde artikelen"])
+                                    "Artigos relacionados", "Gerelateerde artikelen", "Czytaj także:", "Читайте также",
+                                    "اقرأ أيضا", "相关新闻", "関連記事", "관련기사", "เรื่องที่เกี่ยวข้อง"])
 def test_related_markers_in_other_languages(seg, marker):
     heads = ["Neue Straßenbahnlinie für den Norden geplant", "Lehrer stimmen für Streik wegen der Bezahlung"]
     text = "\n".join([*DE, marker, *heads])
