@@ -37,7 +37,8 @@ How it works (general evidence only, no site's phrases; the vocabulary is in
    end-of-article sections (sources, tag lists, about the author, in those
    languages too); table rows;
    "Read more / Related / Also read / More from ..." markers in many
-   spellings and a few languages; blurbs truncated with an ellipsis.
+   spellings and languages; blurbs truncated with an ellipsis; lines of raw
+   HTML left in a dump.
 3. **Teasers first.** A marker followed by a list of items: a headline with
    an optional blurb, section label (before or after it), date and byline
    lines; the list ends where the items stop fitting (a second paragraph: the
@@ -1144,6 +1145,12 @@ def clean_headline(text: str) -> tuple[str, str | None]:
 
 
 _INLINE_CHARS = re.compile(r"[:|»>–—-]")
+# (compiled once: re.match(<string>, ...) looks its pattern up in re's cache on every call)
+_DATE_PARTS_RE = re.compile(r"\s[|•·]\s|\s[-–—]\s")
+_SENT_PUNCT_RE = re.compile(r"[.!?]")
+_HEADLINE_START_RE = re.compile(r"^\W{0,2}([\w\"'“‘¡¿])(.?)")
+_PIPES_RE = re.compile(r"\s+[|•·]\s+")
+_NUMBER_WORD_RE = re.compile(r"\d+(?:st|nd|rd|th|h|m|d|w|y|am|pm)?|\d{1,2}h\d{2}")  # "11h29": a French or Portuguese time
 _TAG_RE = re.compile(r"<[^<>]*>")
 
 
@@ -1151,12 +1158,6 @@ def _markup_only(t: str) -> bool:
     """A line of raw HTML left in a text dump (a tracking pixel's ``<img src=...>``): tags, with under three words
     of text between them."""
     return bool(_TAG_RE.match(t)) and len(WORD_RE.findall(_TAG_RE.sub(" ", t))) < 3
-# (compiled once: re.match(<string>, ...) looks its pattern up in re's cache on every call)
-_DATE_PARTS_RE = re.compile(r"\s[|•·]\s|\s[-–—]\s")
-_SENT_PUNCT_RE = re.compile(r"[.!?]")
-_HEADLINE_START_RE = re.compile(r"^\W{0,2}([\w\"'“‘¡¿])(.?)")
-_PIPES_RE = re.compile(r"\s+[|•·]\s+")
-_NUMBER_WORD_RE = re.compile(r"\d+(?:st|nd|rd|th|h|m|d|w|y|am|pm)?|\d{1,2}h\d{2}")  # "11h29": a French or Portuguese time
 
 
 def _inline_headline(t: str) -> str:
