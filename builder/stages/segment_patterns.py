@@ -146,6 +146,9 @@ BOILERPLATE_RULES = (
     ("subscribe sign register log login logout", r"^(?:subscribe|sign up|sign in|log ?in|register|log ?out|sign out)\b.{0,20}$"),
     ("newsletter newsletters", r"\bnewsletters?\b"),
     ("here", r"\b(?:click|tap) here\b"),
+    ("klicken klick cliquez clique cliquer clic clicca klik",
+     r"\b(?:klicken sie hier|hier klicken|cliquez ici|cliquer ici|clique (?:aqui|na (?:foto|imagem))|haz clic aquí|"
+     r"(?:pulsa|clic|clica) aquí|clicca qui|klik hier|klik di sini)\b"),
     ("share", r"\bshare (?:this|on|via|the story|article|your thoughts)\b"),
     ("share tweet email e print comment comments save copy like reply copied bookmark read",
      r"^(?:share|tweet|email|e-mail|print|comments?|save|copy link|like|reply|copied!?|bookmark|read later)\b.{0,25}$"),
@@ -159,9 +162,10 @@ BOILERPLATE_RULES = (
     ("trademark trademarks", r"\b(?:registered )?trademarks? (?:of|are)\b"),
     ("app", r"\b(?:download|get|install) (?:our|the) (?:free )?app\b|\b(?:via|on|in) (?:the|our) app\b"),
     ("cookie cookies", r"\bcookies?\b.{0,60}\b(?:use|accept|policy|settings|consent)\b"),
-    ("advertisement advertising sponsored promoted ad paid anzeige publicidad publicité pubblicità",
-     r"^(?:advertisement|advertising|sponsored(?: content)?|promoted(?: content)?|ad|paid content|anzeige|publicidad|publicité|"
-     r"pubblicità)\W*$"),
+    ("advertisement advertising sponsored promoted ad paid anzeige werbung publicidad publicidade publicité pubblicità "
+     "reklama reklame advertentie",
+     r"^\W*(?:advertisement|advertising|sponsored(?: content)?|promoted(?: content)?|ad|paid content|anzeige|werbung|"
+     r"publicidad|publicidade|publicité|pubblicità|reklama|reklame|advertentie)\W*$"),
     ("terms privacy", r"\b(?:terms (?:of|and) (?:use|service|conditions)|privacy (?:policy|notice|settings))\b"),
     ("join", r"\bjoin (?:us|our)\b.{0,30}\b(?:on|channel|community|telegram|whatsapp|forums?)\b"),
     ("news whatsapp telegram", r"\b(?:google news|whatsapp|telegram) (?:channel|group)\b"),

@@ -351,7 +351,8 @@ DE = ["Der Stadtrat hat am Montag einen neuen Haushalt für das kommende Jahr be
     "Leer más", "Condividi", "Leggi tutto", "Compartilhar", "Continue lendo", "Delen", "Lees meer",
     "Wir verwenden Cookies, um Ihnen ein besseres Nutzererlebnis zu bieten.",
     "Nous utilisons des cookies pour améliorer votre expérience.", "Fanden Sie diesen Artikel nützlich?",
-    "Was this article helpful?", "Our Standards: The Thomson Reuters Trust Principles.",
+    "Was this article helpful?", "Our Standards: The Thomson Reuters Trust Principles.", "» Publicidade", "Werbung",
+    "Clique na imagem acima e veja como está o ranking dos pilotos nesta temporada.", "Klicken Sie hier für mehr Bilder",
     "This entry was posted in News and tagged budget, council. Bookmark the permalink.",
     "Dieser Beitrag wurde unter Allgemein veröffentlicht. Setze ein Lesezeichen auf den Permalink.",
 ])
