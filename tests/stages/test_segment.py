@@ -303,6 +303,14 @@ def _long_paragraphs(topic: str, n: int) -> list[str]:
             f"promised, and that the council should first explain what happened to the last budget for it." for k in range(n)]
 
 
+def _thread(signature: str, date: str, comment: str, n: int = 8) -> list[str]:
+    """``n`` readers' comments: a signature line, a date line (its minute counting up from 10) and the comment."""
+    out = []
+    for k in range(n):
+        out += [signature.format(k=k), date.format(m=10 + k), comment.format(k=k)]
+    return out
+
+
 def test_a_long_comment_thread_does_not_win_over_the_article_before_it(seg):
     thread = []
     for k, para in enumerate(_long_paragraphs("bridge", 6)):
@@ -320,12 +328,10 @@ def test_french_comment_signatures_make_a_thread(seg):
           "Les critiques ont estimé que le plan ne faisait pas assez contre la hausse des loyers dans la ville et autour.",
           "La maire doit signer le budget cette semaine, selon son cabinet, après un dernier débat avec l'opposition."]
     article = fr + [p.replace("conseil municipal", "conseil régional") for p in fr]
-    thread = []
-    for k in range(8):
-        thread += [f"* Lecteur {k}", f"(22 juin 2018 @11h{10 + k:02d})",
-                   f"Le lecteur {k} pense que le plan pour le pont est une erreur, parce que la ville a déjà essayé la "
-                   "même chose et que l'argent a servi à des études au lieu des travaux promis aux habitants du quartier, "
-                   "et que le conseil devrait d'abord expliquer où est passé l'argent du dernier budget."]
+    thread = _thread("* Lecteur {k}", "(22 juin 2018 @11h{m:02d})",
+                     "Le lecteur {k} pense que le plan pour le pont est une erreur, parce que la ville a déjà essayé la "
+                     "même chose et que l'argent a servi à des études au lieu des travaux promis aux habitants du "
+                     "quartier, et que le conseil devrait d'abord expliquer où est passé l'argent du dernier budget.")
     text = "\n".join(["Accueil", *article, "Écrire un commentaire", "27 commentaires", *thread])
     assert seg.segment(text)["text"].split("\n") == article
 
@@ -380,12 +386,11 @@ def test_a_tag_list_ends_the_article_however_long_the_sidebar_after_it(seg, tags
 def test_a_comment_count_by_the_byline_is_not_the_start_of_the_comments(seg):
     """"54 Kommentare" next to the byline links to the comments below; the article after it is still the body,
     and the long thread after the real comment header does not replace it."""
-    thread = []
-    for k in range(8):
-        thread += [f"Leser {k}", f"8. April 2019 um 13:{10 + k:02d} Uhr",
-                   f"Leser {k} schreibt, dass der Plan für die Brücke ein Fehler sei, weil die Stadt das schon einmal "
-                   "versucht habe und das Geld damals für Gutachten statt für die Arbeit ausgegeben worden sei, die den "
-                   "Leuten im Viertel versprochen war, und dass der Rat erst erklären solle, wo das Geld geblieben ist."]
+    thread = _thread("Leser {k}", "8. April 2019 um 13:{m:02d} Uhr",
+                     "Leser {k} schreibt, dass der Plan für die Brücke ein Fehler sei, weil die Stadt das schon einmal "
+                     "versucht habe und das Geld damals für Gutachten statt für die Arbeit ausgegeben worden sei, die "
+                     "den Leuten im Viertel versprochen war, und dass der Rat erst erklären solle, wo das Geld geblieben "
+                     "ist.")
     article = DE + [p.replace("Stadtrat", "Kreistag") for p in DE]
     text = "\n".join(["* 8. April 2019", "* Von Jane Doe", "* 54 Kommentare", *article,
                       "Kommentare Schreibe einen Kommentar", *thread])
