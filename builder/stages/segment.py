@@ -7,8 +7,9 @@ Every line of the normalised text gets exactly one label:
   ``teaser_meta``, ``related_marker``): turned into rows of the ``teasers``
   column;
 * a removal reason (``blank``, ``separator``, ``boilerplate``, ``caption``,
-  ``byline``, ``dateline``, ``comments``, ``title``, ``outside_body``):
-  recorded with its character offsets in ``removed``.
+  ``byline``, ``dateline``, ``comments``, ``summary`` (a "Key Points" box),
+  ``title``, ``outside_body``): recorded with its character offsets in
+  ``removed``.
 
 Teaser lines are recorded in ``removed`` too (with their teaser reason), so
 ``body lines + removed lines`` is every line of the input, which the audit and
@@ -44,6 +45,8 @@ How it works (general evidence only, no site's phrases; the vocabulary is in
    lines; the list ends where the items stop fitting (a second paragraph: the
    article resumes after a box). Inline ``READ MORE: <headline>`` lines.
    Headline + truncated-blurb blocks and headline + date blocks that repeat.
+   "Key Points" / "Highlights" boxes (the header, then its bullets or the one
+   sentence under it) are summaries, not the body.
 4. **Body search.** The contiguous run of lines with the highest sum of a
    per-line score (prose counts its words, menus, boilerplate and teasers
    cost, short lines among content cost little, a list after "...:" is
@@ -121,6 +124,7 @@ from builder.stages.segment_patterns import (
     SENT_END_RE,
     SEPARATOR_RE,
     STRONG_BOILERPLATE_RULES,
+    SUMMARY_HEADER_RE,
     TABLE_ROW_RE,
     TAG_RE,
     TAGS_RE,
@@ -316,6 +320,7 @@ class BoilerplateSegmenter(Stage):
         """
         lines = self._features(text)
         self._find_teasers(lines)
+        _mark_summaries(lines)
         regions = self._extracted_region(lines) if extracted else self._body_regions(lines)
         in_body = set()
         for s, e in regions:
@@ -733,6 +738,8 @@ class BoilerplateSegmenter(Stage):
     def _score(self, ln: _Line) -> float:
         if ln.label.startswith("teaser") or ln.label == "related_marker":
             return -2.0
+        if ln.label == "summary":
+            return -3.0
         k = ln.kind
         if k == "blank":
             return 0.0
@@ -1152,12 +1159,34 @@ _HEADLINE_START_RE = re.compile(r"^\W{0,2}([\w\"'“‘¡¿])(.?)")
 _PIPES_RE = re.compile(r"\s+[|•·]\s+")
 _NUMBER_WORD_RE = re.compile(r"\d+(?:st|nd|rd|th|h|m|d|w|y|am|pm)?|\d{1,2}h\d{2}")  # "11h29": a French or Portuguese time
 _TAG_RE = re.compile(r"<[^<>]*>")
+_SUMMARY_ITEMS = 6  # the most bullets a "Key Points" box holds
 
 
 def _markup_only(t: str) -> bool:
     """A line of raw HTML left in a text dump (a tracking pixel's ``<img src=...>``): tags, with under three words
     of text between them."""
     return bool(_TAG_RE.match(t)) and len(WORD_RE.findall(_TAG_RE.sub(" ", t))) < 3
+
+
+def _mark_summaries(lines: list[_Line]) -> None:
+    """Label "Key Points" / "Highlights" boxes ``summary``: the header, then its bulleted lines (or, unbulleted, the
+    one sentence under it). They restate the article: its body starts after them."""
+    content = [ln for ln in lines if ln.kind != "blank"]
+    for i, ln in enumerate(content):
+        if ln.label or ln.n_words > 4 or not SUMMARY_HEADER_RE.match(ln.t):
+            continue
+        items = []
+        for nxt in content[i + 1:i + 1 + _SUMMARY_ITEMS]:
+            if nxt.label or not nxt.bullet or nxt.n_words > 60:
+                break
+            items.append(nxt)
+        if not items and i + 1 < len(content):
+            nxt = content[i + 1]
+            if not nxt.label and not nxt.bullet and nxt.n_words <= 40 and nxt.ends_sentence:
+                items = [nxt]
+        if items:
+            for x in (ln, *items):
+                x.label = "summary"
 
 
 def _inline_headline(t: str) -> str:

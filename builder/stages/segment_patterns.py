@@ -313,6 +313,14 @@ COMMENTS_RE = re.compile(
     re.IGNORECASE,
 )
 
+#: The header of a box of bullet points that sums the article up, above it.
+SUMMARY_HEADER_RE = re.compile(
+    r"^\W*(?:key points|key takeaways|takeaways|story highlights|highlights|at a glance|tl;? ?dr|in brief|"
+    r"das wichtigste in kürze|auf einen blick|en bref|l'essentiel|en resumen|lo más importante|in breve|em resumo|"
+    r"in het kort)\W*$",
+    re.IGNORECASE,
+)
+
 #: Sections that end an article: sources, tags, the author's bio. A wall for the body like a comment header.
 END_RE = re.compile(
     r"^\W*(?:sources?|references|bibliography|footnotes|notes|tags|topics|related topics|related tags|related subjects|"

@@ -266,6 +266,26 @@ def test_a_photo_caption_above_the_article_is_not_its_first_paragraph(seg, capti
     assert {x["text"]: x["reason"] for x in r["removed"]}[caption] == "caption"
 
 
+@pytest.mark.parametrize("box", [
+    ["Key Points", "* The council approved the budget on Monday after a long debate.",
+     "* The plan includes money for schools, roads and a library."],
+    ["Highlights", "The council approved the budget on Monday after a long debate."],
+    ["Das Wichtigste in Kürze", "* Der Stadtrat hat den Haushalt am Montag beschlossen."],
+])
+def test_a_key_points_box_above_the_article_is_a_summary_not_the_body(seg, box):
+    text = "\n".join(["Home", "Council approves budget after long debate", "By Jane Doe", *box, *PROSE])
+    r = seg.segment(text)
+    assert r["text"].split("\n") == PROSE
+    reasons = {x["text"]: x["reason"] for x in r["removed"]}
+    assert all(reasons[line] == "summary" for line in box)
+
+
+def test_a_highlights_heading_in_the_body_without_a_summary_under_it_stays(seg):
+    """ "Highlights" over a paragraph that is no single sentence, or over nothing, is left to the other rules."""
+    body = [PROSE[0], PROSE[1], "Highlights", " ".join(PROSE[2:]) + " " + PROSE[0], PROSE[3]]
+    assert seg.segment("\n".join(body))["text"].split("\n") == body
+
+
 def test_raw_html_left_in_a_text_dump_is_not_prose(seg):
     """A tracking pixel's ``<img src=...>`` (hundreds of URL "words") above the menu must not pull the menu into the
     body; a line of markup around real text is left to the other rules."""
