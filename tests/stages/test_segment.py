@@ -15,6 +15,12 @@ PROSE = [
 ]
 
 
+DE = ["Der Stadtrat hat am Montag einen neuen Haushalt für das kommende Jahr beschlossen, wie die Verwaltung mitteilte.",
+      "Der Haushalt enthält Geld für Schulen, Straßen und eine neue Bibliothek im nördlichen Stadtteil.",
+      "Kritiker sagten, der Plan tue nicht genug gegen die steigenden Mieten in der Stadt und im Umland.",
+      "Die Bürgermeisterin will den Haushalt nach Angaben ihres Büros noch in dieser Woche unterzeichnen."]
+
+
 @pytest.fixture(scope="module")
 def seg():
     return BoilerplateSegmenter()
@@ -365,12 +371,6 @@ def test_a_share_bar_comment_link_above_the_article_is_no_reason_to_take_what_is
     assert seg.segment(text)["text"].split("\n") == article
 
 
-DE = ["Der Stadtrat hat am Montag einen neuen Haushalt für das kommende Jahr beschlossen, wie die Verwaltung mitteilte.",
-      "Der Haushalt enthält Geld für Schulen, Straßen und eine neue Bibliothek im nördlichen Stadtteil.",
-      "Kritiker sagten, der Plan tue nicht genug gegen die steigenden Mieten in der Stadt und im Umland.",
-      "Die Bürgermeisterin will den Haushalt nach Angaben ihres Büros noch in dieser Woche unterzeichnen."]
-
-
 @pytest.mark.parametrize("line", [
     "Teilen", "Drucken", "Artikel teilen", "Diesen Artikel teilen", "Teilen auf Facebook", "weiterempfehlen",
     "Weiterlesen", "Nach oben", "Zurück zur Übersicht", "Partager", "Imprimer", "Lire la suite", "Compartir",
@@ -383,8 +383,8 @@ DE = ["Der Stadtrat hat am Montag einen neuen Haushalt für das kommende Jahr be
     "Dieser Beitrag wurde unter Allgemein veröffentlicht. Setze ein Lesezeichen auf den Permalink.",
 ])
 def test_page_furniture_in_other_languages_is_boilerplate(seg, line):
-    """Share, print and "read more" buttons, cookie notices, feedback prompts and WordPress's post footer, in the languages
-    the stage detects, are removed inside the body like their English forms."""
+    """Share, print and "read more" buttons, cookie notices, feedback prompts and WordPress's post footer, in the
+    languages the stage detects, are removed inside the body like their English forms."""
     text = "\n".join([*DE[:2], line, *DE[2:]])
     r = seg.segment(text)
     assert r["text"].split("\n") == DE
