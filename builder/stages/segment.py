@@ -79,6 +79,7 @@ first, then those found in the text, merged by normalised headline.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -1171,19 +1172,14 @@ def _markup_only(t: str) -> bool:
 def _mark_summaries(lines: list[_Line]) -> None:
     """Label "Key Points" / "Highlights" boxes ``summary``: the header, then its bulleted lines (or, unbulleted, the
     one sentence under it). They restate the article: its body starts after them."""
-    content = [ln for ln in lines if ln.kind != "blank"]
-    for i, ln in enumerate(content):
-        if ln.label or ln.n_words > 4 or not SUMMARY_HEADER_RE.match(ln.t):
+    for i, ln in enumerate(lines):
+        if ln.kind == "blank" or ln.label or ln.n_words > 4 or not SUMMARY_HEADER_RE.match(ln.t):
             continue
-        items = []
-        for nxt in content[i + 1:i + 1 + _SUMMARY_ITEMS]:
-            if nxt.label or not nxt.bullet or nxt.n_words > 60:
-                break
-            items.append(nxt)
-        if not items and i + 1 < len(content):
-            nxt = content[i + 1]
-            if not nxt.label and not nxt.bullet and nxt.n_words <= 40 and nxt.ends_sentence:
-                items = [nxt]
+        after = list(itertools.islice((x for x in lines[i + 1:] if x.kind != "blank"), _SUMMARY_ITEMS))
+        items = list(itertools.takewhile(lambda x: not x.label and x.bullet and x.n_words <= 60, after))
+        if not items and after and not after[0].label and not after[0].bullet and after[0].n_words <= 40 \
+                and after[0].ends_sentence:
+            items = after[:1]
         if items:
             for x in (ln, *items):
                 x.label = "summary"

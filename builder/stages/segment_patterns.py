@@ -16,14 +16,12 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from builder.stages.words import SEA_CHARS
-
-_SEA_RE = re.compile(f"[{SEA_CHARS}]")
+from builder.stages.words import SEA_RE
 
 #: Stop-word lists tried besides ``language`` (spaCy language codes with a stop-word list).
 DEFAULT_DETECT_LANGUAGES = ("de", "fr", "es", "pt", "it", "nl", "id", "sv", "da", "nb", "pl", "ro", "tr", "cs", "fi", "ru",
                             "uk", "bg", "sr", "mk", "el", "hr", "sl", "sk", "hu", "lv", "lt", "et", "ca", "vi",
-                            "ar", "fa", "ur", "he", "hi", "bn", "ko", "zh", "ja", "th")
+                            "ar", "fa", "ur", "he", "hi", "bn", "ko", "zh", "ja")
 
 # A sentence ends with . ! ? (or an ellipsis) possibly followed by quotes/brackets; the full-width marks of Chinese
 # and Japanese, the danda of Devanagari, the Arabic question mark and the Urdu full stop count too.
@@ -38,6 +36,8 @@ def ends_sentence(t: str) -> bool:
     """``SENT_END_RE.search(t) is not None``, with string methods: the last character before trailing
     whitespace and closing quotes or brackets is a sentence end."""
     return t.rstrip().rstrip(_CLOSER_CHARS)[-1:] in _SENT_END_CHARS
+
+
 FULL_STOP_RE = re.compile(rf"[{_FULL_STOPS}]{_CLOSERS}*\s*$")
 _DOTS = r"\.\s?\.\s?\."
 ELLIPSIS_RE = re.compile(rf"(?:{_DOTS}|…)")
@@ -422,7 +422,7 @@ def _words_only(words) -> frozenset[str]:
     are no language's function words and would make any text with numbers look like that language. Words in
     Thai, Lao, Khmer or Myanmar script are left out too: the segmenter cuts those scripts into four-character
     pieces, which match a whole word only by chance (their documents tell prose by length and punctuation)."""
-    return frozenset(w.lower() for w in words if any(c.isalpha() for c in w) and not _SEA_RE.search(w))
+    return frozenset(w.lower() for w in words if any(c.isalpha() for c in w) and not SEA_RE.search(w))
 
 
 class Rules:

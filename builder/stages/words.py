@@ -48,7 +48,7 @@ CJK_CHARS = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u
 SEA_CHARS = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
 UNSPACED_RE = re.compile(f"[{CJK_CHARS}{SEA_CHARS}]")
 CJK_RE = re.compile(f"[{CJK_CHARS}]")
-_SEA_RE = re.compile(f"[{SEA_CHARS}]")
+SEA_RE = re.compile(f"[{SEA_CHARS}]")
 
 
 #: First bytes of the UTF-8 encodings of those scripts' characters (U+0800-U+1FFF, U+3000-U+9FFF, U+F900-U+FFFF):
@@ -74,7 +74,7 @@ def word_count(text: str, n_words: int | None = None) -> int:
     if not has_unspaced(text):
         return len(WORD_RE.findall(text)) if n_words is None else n_words
     cjk = len(CJK_RE.findall(text))
-    sea = len(_SEA_RE.findall(text))
+    sea = len(SEA_RE.findall(text))
     rest = len(WORD_RE.findall(UNSPACED_RE.sub(" ", text)))
     return rest + (cjk + 1) // 2 + (sea + 3) // 4
 
