@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
+import numpy as np
 import pyarrow as pa
 
+from builder.errors import BuilderError
 from builder.stages.base import Stage, set_column
 from builder.stages.words import TYPOGRAPHIC, unspaced_share, utf8_words, word_count
 
@@ -48,10 +50,23 @@ class QualityFilter(Stage):
         min_alpha_word_fraction: share of (whitespace-separated) words containing a
             letter. Gopher uses 0.8; news bodies with results tables or recipes
             go below that, so the default here is 0.5.
+        max_top_ngram_fraction: ``[n, fraction]`` pairs. Gopher: the most frequent
+            word n-gram (one that occurs at least twice), all its occurrences
+            together, covers at most this share of the text: 0.20 for 2-grams,
+            0.18 for 3-grams, 0.16 for 4-grams. ``[]`` disables.
+        max_duplicate_ngram_fraction: ``[n, fraction]`` pairs. Gopher: the words in
+            repeated n-grams (each counted once, left to right, from its second
+            occurrence on) cover at most this share of the text: 0.15 for 5-grams
+            down to 0.10 for 10-grams. ``[]`` disables.
+
+    Shares of the text are of its UTF-8 bytes; an n-gram's length is its
+    words' (with a space between them for the top n-gram, as Gopher measures).
+    Words are ``\\w+`` runs, so in a script written without spaces an n-gram
+    is n clauses.
     """
 
     name: ClassVar[str] = "filter"
-    version: ClassVar[str] = "filter.gopher.v3"
+    version: ClassVar[str] = "filter.gopher.v4"
     requires: ClassVar[tuple[str, ...]] = ("text",)
     assigns: ClassVar[tuple[str, ...]] = ("reject_reason", "reject_detail", "n_words")
 
@@ -62,6 +77,13 @@ class QualityFilter(Stage):
     max_symbol_ratio: float = 0.25
     max_duplicate_line_fraction: float = 0.3
     min_alpha_word_fraction: float = 0.5
+    max_top_ngram_fraction: list = field(default_factory=lambda: [[2, 0.20], [3, 0.18], [4, 0.16]])
+    max_duplicate_ngram_fraction: list = field(default_factory=lambda: [[5, 0.15], [6, 0.14], [7, 0.13], [8, 0.12],
+                                                                        [9, 0.11], [10, 0.10]])
+
+    def __post_init__(self):
+        self._top = _ngram_limits(self.max_top_ngram_fraction, "max_top_ngram_fraction")
+        self._dup = _ngram_limits(self.max_duplicate_ngram_fraction, "max_duplicate_ngram_fraction")
 
     def __call__(self, table: pa.Table) -> pa.Table:
         self.check(table)
@@ -126,7 +148,174 @@ class QualityFilter(Stage):
             if dup > self.max_duplicate_line_fraction:
                 return "duplicate_lines", (f"{dup:.2f} of lines repeat > "
                                            f"filter.max_duplicate_line_fraction={self.max_duplicate_line_fraction}")
+        if (self._top or self._dup) and len(words) > 1:
+            return repetition(words, len(text.encode("utf-8", "surrogatepass")), self._top, self._dup)
         return None
+
+
+def _ngram_limits(pairs, name: str) -> list[tuple[int, float]]:
+    """``[[n, fraction], ...]`` from the config, checked, in order of n."""
+    out = []
+    for p in pairs or ():
+        try:
+            n, frac = p
+            n, frac = int(n), float(frac)
+        except (TypeError, ValueError):
+            n, frac = 0, -1.0
+        if n < 1 or not 0 <= frac <= 1:
+            raise BuilderError(f"filter.{name}: {p!r} is not an [n, fraction] pair with n >= 1 and 0 <= fraction <= 1, "
+                               f"e.g. filter.{name}=[[2,0.2],[3,0.18]] ([] disables the rule)")
+        out.append((n, frac))
+    return sorted(out)
+
+
+class _Powers:
+    """Powers of an odd 64-bit base and of its inverse (arithmetic wraps at 2^64), grown as texts need them.
+
+    With ``S``, the running sum of a byte string's bytes each times ``inverse ** position``, the hash of the bytes
+    ``[s, e)`` is ``(S[e] - S[s]) * base ** e``: the polynomial of those bytes alone, whatever their position, so
+    equal substrings get equal hashes, all of them from one running sum."""
+
+    BASE = 0x100000001B3
+
+    def __init__(self):
+        self.both = (np.ones(1, np.uint64), np.ones(1, np.uint64))  # one attribute: threads see both or neither
+
+    def get(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Base and inverse powers ``0 .. n - 1`` (at least)."""
+        both = self.both
+        if len(both[0]) < n:
+            size = max(n, 2 * len(both[0]), 4096)
+            up, down = np.ones(size, np.uint64), np.ones(size, np.uint64)
+            np.cumprod(np.full(size - 1, self.BASE, np.uint64), out=up[1:])
+            np.cumprod(np.full(size - 1, pow(self.BASE, -1, 1 << 64), np.uint64), out=down[1:])
+            self.both = both = (up, down)
+        return both
+
+
+_POWERS = _Powers()
+
+
+def repetition(words: list[bytes], total: int, top: list[tuple[int, float]],
+               dup: list[tuple[int, float]]) -> tuple[str, str] | None:
+    """Gopher's repetition rules on a text of ``total`` UTF-8 bytes whose words are ``words``: the first one it
+    fails (``top_ngram`` or ``duplicate_ngrams``) and the measured value, or None.
+
+    Most news bodies are far from every limit, so the exact counts (of word tuples, in Python) run only where a
+    bound says that a rule could fail. The bounds are computed with numpy on 64-bit hashes of the words and
+    n-grams, all from one pass over the words joined by spaces; a hash collision can only raise a bound, never
+    decide a rule.
+
+    - Each word of an n-gram occurs at least as often as the n-gram, so no n-gram covers more than the largest
+      (count of the window's rarest word) x (window's length) over the text's windows of n words.
+    - Every repeated n-gram of ``n >= n0`` is made of repeated ``n0``-grams, so repeated n-grams cover no more
+      than the words of the windows of ``n0`` words that repeat.
+    """
+    n_words = len(words)
+    if n_words < 2 or not total:
+        return None
+    joined = b" ".join(words)  # \w+ words hold no space
+    buf = np.frombuffer(joined, np.uint8)
+    up, down = _POWERS.get(len(buf) + 1)
+    run = np.zeros(len(buf) + 1, np.uint64)
+    np.cumsum(buf * down[:len(buf)], out=run[1:])
+    gaps = np.flatnonzero(buf == 32)
+    starts = np.concatenate(([0], gaps + 1))
+    stops = np.concatenate((gaps, [len(buf)]))
+
+    def hashes(n: int) -> np.ndarray:  # of each window of n words, as a string with its spaces
+        e = stops[n - 1:]
+        return (run[e] - run[starts[:len(e)]]) * up[e]
+
+    cnt = _counts(hashes(1))
+    if cnt is None:
+        return None  # no word repeats: no n-gram does
+    rarest, size = cnt, 1  # the count of the rarest word of each window of ``size`` words
+    for n, frac in top:
+        if n_words < n:
+            break
+        while size < n:
+            rarest = np.minimum(rarest[:-1], cnt[size:])
+            size += 1
+        width = stops[n - 1:] - starts[:len(rarest)]  # each window's bytes: its words and the spaces between
+        if int((rarest * width).max()) <= frac * total:
+            continue
+        most, longest = _top_ngram(words, n)
+        if most < 2:
+            break  # no n-gram repeats, so no longer one does
+        share = most * longest / total
+        if share > frac:
+            return "top_ngram", (f"the most frequent {n}-gram covers {share:.2f} of the text > "
+                                 f"filter.max_top_ngram_fraction {n}: {frac:g}")
+    if not dup or n_words < dup[0][0]:
+        return None
+    n0 = dup[0][0]
+    cnt = _repeats(hashes(n0))
+    if cnt is None:
+        return None  # no n0-gram repeats
+    # the words of the windows that repeat, each counted once
+    depth = np.zeros(n_words + 1, np.int64)
+    first = np.flatnonzero(cnt > 1)
+    np.add.at(depth, first, 1)
+    np.add.at(depth, first + n0, -1)
+    bound = int((stops - starts)[np.cumsum(depth[:-1]) > 0].sum())
+    for n, frac in dup:
+        if bound > frac * total:
+            share = _duplicate_chars(words, n) / total
+            if share > frac:
+                return "duplicate_ngrams", (f"repeated {n}-grams cover {share:.2f} of the text > "
+                                            f"filter.max_duplicate_ngram_fraction {n}: {frac:g}")
+    return None
+
+
+def _repeats(keys: np.ndarray) -> np.ndarray | None:
+    """How often each key occurs among ``keys``, at each key's place; None when none repeats."""
+    ordered = np.sort(keys)
+    new = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1  # where each distinct key begins, after the first
+    if len(new) == len(keys) - 1:
+        return None
+    return np.diff(np.concatenate(([0], new, [len(keys)])))[np.searchsorted(ordered[new], keys, side="right")]
+
+
+_PHI = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _counts(keys: np.ndarray) -> np.ndarray | None:
+    """At each key's place, at least how often it occurs among ``keys`` (keys that share a bucket of a table
+    several times their number add up: an upper bound, exact but for such collisions); None when no bucket holds
+    two keys, so no key repeats."""
+    bits = max(10, (8 * len(keys)).bit_length())
+    # Fibonacci hashing: the top bits of key x 2^64/phi (the polynomial's own top bits are 0 for short words)
+    slots = ((keys * _PHI) >> np.uint64(64 - bits)).astype(np.intp)
+    table = np.bincount(slots, minlength=1 << bits)
+    if int(table.max()) < 2:
+        return None
+    return table[slots]
+
+
+def _top_ngram(words: list[bytes], n: int) -> tuple[int, int]:
+    """How often the most frequent ``n``-gram occurs, and its length in bytes with the spaces between its words
+    (of equally frequent ones, the longest)."""
+    counts = Counter(zip(*(words[j:] for j in range(n))))
+    most = max(counts.values())
+    return most, max(sum(map(len, g)) for g, c in counts.items() if c == most) + n - 1
+
+
+def _duplicate_chars(words: list[bytes], n: int) -> int:
+    """Bytes of the words in repeated ``n``-grams, as Gopher counts them: left to right, an n-gram seen before
+    counts (its words joined) and the scan jumps past it; otherwise it moves on by one word."""
+    seen: set[tuple[bytes, ...]] = set()
+    grams = list(zip(*(words[j:] for j in range(n))))
+    out, i, m = 0, 0, len(grams)
+    while i < m:
+        g = grams[i]
+        if g in seen:
+            out += sum(map(len, g))
+            i += n
+        else:
+            seen.add(g)
+            i += 1
+    return out
 
 
 def letter_tokens(text: str) -> int:

@@ -7,7 +7,9 @@ from builder.errors import BuilderError
 from builder.stages import HashSplitter, MinHashDeduplicator, QualityFilter
 from corpus import article
 
-GOOD = " ".join(["The council met on Monday and agreed to fund the new library in the north of the city."] * 3)
+GOOD = ("The council met on Monday and agreed to fund the new library in the north of the city. "
+        "Work on the building is due to start in the spring, and the doors should open two years later. "
+        "Residents who had campaigned for a decade welcomed the decision outside the town hall.")
 
 
 def test_quality_filter_reasons():
@@ -15,7 +17,76 @@ def test_quality_filter_reasons():
     t = pa.table({"text": [GOOD, "Too short.", "", "$$$ ### %%% " * 20 + GOOD, "\n".join(["Same line here again and again."] * 10)]})
     out = f(t)
     assert out.column("reject_reason").to_pylist() == [None, "too_few_words", "no_body", "symbol_ratio", "duplicate_lines"]
-    assert out.column("n_words").to_pylist()[0] == 54
+    assert out.column("n_words").to_pylist()[0] == 51
+
+
+def test_quality_filter_rejects_repetitive_text():
+    """Gopher's repetition rules: one phrase over and over, or a passage pasted twice, is rejected with the rule
+    and the measured share; an article that repeats a few phrases, as articles do, is kept."""
+    passage = ("Officials said the storm would reach the coast on Friday night, bringing heavy rain and winds of up "
+               "to ninety miles an hour to towns that are still rebuilding after last year's floods.")
+    rest = ("Schools will close early and the ferry service has been suspended until further notice. The mayor "
+            "asked residents to stay indoors and to check on elderly neighbours.")
+    texts = ["Hello world. " * 30, f"{passage} {rest} {passage}", GOOD + " The council said the library would "
+             "open in the north of the city. The new library will be the city's largest."]
+    out = QualityFilter()(pa.table({"text": texts})).to_pylist()
+    assert [r["reject_reason"] for r in out] == ["top_ngram", "duplicate_ngrams", None]
+    assert "2-gram covers 0.85 of the text > filter.max_top_ngram_fraction 2: 0.2" in out[0]["reject_detail"]
+    assert "repeated 5-grams cover" in out[1]["reject_detail"]
+    # [] turns a rule off; a bad pair is refused with the setting to fix
+    off = QualityFilter(max_top_ngram_fraction=[], max_duplicate_ngram_fraction=[])
+    assert off(pa.table({"text": texts})).column("reject_reason").to_pylist() == [None, None, None]
+    with pytest.raises(BuilderError, match=r"filter.max_top_ngram_fraction: \[2\] is not an \[n, fraction\] pair"):
+        QualityFilter(max_top_ngram_fraction=[[2]])
+
+
+def _gopher_reference(words: list[bytes], total: int, top, dup):
+    """Gopher's repetition rules counted directly (as datatrove's GopherRepetitionFilter counts them)."""
+    from collections import Counter
+
+    for n, frac in top:
+        grams = Counter(zip(*(words[j:] for j in range(n))))
+        if not grams:
+            break
+        most = max(grams.values())
+        if most < 2:
+            break
+        longest = max(sum(map(len, g)) + n - 1 for g, c in grams.items() if c == most)
+        if most * longest / total > frac:
+            return "top_ngram"
+    for n, frac in dup:
+        seen, chars, i = set(), 0, 0
+        while i < len(words) - n + 1:
+            g = tuple(words[i:i + n])
+            if g in seen:
+                chars += sum(map(len, g))
+                i += n
+            else:
+                seen.add(g)
+                i += 1
+        if chars / total > frac:
+            return "duplicate_ngrams"
+    return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["a", "bb", "the", "cat", "sat", "on", "mat", "über", "ß", "x9", "storm", "coast"]),
+                min_size=2, max_size=120),
+       st.sampled_from([(0.2, 0.18, 0.16), (0.05, 0.05, 0.05), (0.5, 0.4, 0.3)]),
+       st.sampled_from([(0.15, 0.14, 0.13, 0.12, 0.11, 0.10), (0.03,) * 6, (0.5,) * 6]))
+def test_repetition_bounds_decide_as_the_direct_count(vocab_words, top_fracs, dup_fracs):
+    """The numpy bounds only skip work: every decision equals the direct count's, on texts from a small vocabulary
+    (so repeats are everywhere) and with loose and strict limits."""
+    from builder.stages.filter import repetition
+    from builder.stages.words import utf8_words
+
+    text = " ".join(vocab_words)
+    words = utf8_words(text)
+    total = len(text.encode("utf-8"))
+    top = list(zip((2, 3, 4), top_fracs))
+    dup = list(zip(range(5, 11), dup_fracs))
+    got = repetition(words, total, top, dup)
+    assert (got[0] if got else None) == _gopher_reference(words, total, top, dup)
 
 
 def test_quality_filter_counts_words_of_scripts_without_spaces():
