@@ -33,11 +33,30 @@ def test_quality_filter_rejects_repetitive_text():
     assert [r["reject_reason"] for r in out] == ["top_ngram", "duplicate_ngrams", None]
     assert "2-gram covers 0.85 of the text > filter.max_top_ngram_fraction 2: 0.2" in out[0]["reject_detail"]
     assert "repeated 5-grams cover" in out[1]["reject_detail"]
+    # a long text (the hash tables grow past their first size) whose words rarely repeat is kept; with its first
+    # 500 words pasted again at the end it is not, as the direct count decides
+    import random
+
+    rnd = random.Random(7)
+    vocab = [a + b + c for a in "bcdfgk" for b in "aeiou" for c in "lmnprst"]
+    words = [rnd.choice(vocab) for _ in range(2000)]
+    long, pasted = " ".join(words), " ".join(words + words[:500])
+    got = QualityFilter()(pa.table({"text": [long, pasted]})).to_pylist()
+    assert len(long) > 4096 and [r["reject_reason"] for r in got] == [None, "duplicate_ngrams"]
+    top, dup = [(2, 0.2), (3, 0.18), (4, 0.16)], [(n, round(0.15 - 0.01 * (n - 5), 2)) for n in range(5, 11)]
+    assert _gopher_reference(*_words_total(long), top, dup) is None
+    assert _gopher_reference(*_words_total(pasted), top, dup) == "duplicate_ngrams"
     # [] turns a rule off; a bad pair is refused with the setting to fix
     off = QualityFilter(max_top_ngram_fraction=[], max_duplicate_ngram_fraction=[])
     assert off(pa.table({"text": texts})).column("reject_reason").to_pylist() == [None, None, None]
     with pytest.raises(BuilderError, match=r"filter.max_top_ngram_fraction: \[2\] is not an \[n, fraction\] pair"):
         QualityFilter(max_top_ngram_fraction=[[2]])
+
+
+def _words_total(text: str) -> tuple[list[bytes], int]:
+    from builder.stages.words import utf8_words
+
+    return utf8_words(text), len(text.encode("utf-8"))
 
 
 def _gopher_reference(words: list[bytes], total: int, top, dup):
