@@ -152,10 +152,32 @@ class Statistics:
         return st
 
 
-def _table(rows: list[list], header: list[str]) -> str:
+def _table(rows: list[list], header: list[str], limit: int = 200) -> str:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(md_escape(str(c)) for c in r) + " |" for r in rows]
+    out += ["| " + " | ".join(md_escape(str(c), limit) for c in r) + " |" for r in rows]
     return "\n".join(out)
+
+
+#: Room for a stage's settings in the card: every setting is shown, each long value shortened (``settings``).
+_SETTINGS_CELL = 4000
+_LIST_ITEMS = 6
+_VALUE_CHARS = 120
+
+
+def settings(config: dict) -> str:
+    """A stage's settings for the card, every one of them: ``key=value`` in key order, a list of more than
+    ``_LIST_ITEMS`` items as its first ones and its length, any other value over ``_VALUE_CHARS`` characters cut
+    with an ellipsis."""
+    out = []
+    for k, v in sorted(config.items()):
+        if isinstance(v, (list, tuple)) and len(v) > _LIST_ITEMS:
+            text = "[" + ", ".join(map(repr, v[:_LIST_ITEMS])) + f", … {len(v)} in all]"
+        else:
+            text = repr(v) if isinstance(v, str) else str(v)
+        if len(text) > _VALUE_CHARS:
+            text = text[:_VALUE_CHARS - 1] + "…"
+        out.append(f"{k}={text}")
+    return ", ".join(out)
 
 
 def render(meta: dict, configs: dict, stats: dict, manifest: dict, charts: dict | None = None,
@@ -196,8 +218,9 @@ def render(meta: dict, configs: dict, stats: dict, manifest: dict, charts: dict 
     rows = []
     for st in manifest["stages"]:
         if st:
-            rows.append([st["name"], st["version"], ", ".join(f"{k}={v}" for k, v in sorted(st["config"].items()))[:300]])
-    parts.append(_table(rows, ["stage", "rule / model", "config"]) + "\n")
+            rows.append([st["name"], st["version"], settings(st["config"])])
+    parts.append(_table(rows, ["stage", "rule / model", "config"], limit=_SETTINGS_CELL) + "\n")
+    parts.append("Long lists are shortened here; `config.yaml` beside this card holds every setting in full.\n")
     if manifest.get("labelers"):
         parts.append("Labelers: " + ", ".join(f"`{md_escape(v)}`" for v in manifest["labelers"].values()) + "\n")
     c = manifest["counts"]

@@ -125,6 +125,13 @@ def test_bump_changelog_verify_and_diff(tmp_path, corpus):
     assert fm["configs"]
     for img in ("images/split_sizes.png", "images/stance_labels.png", "images/ner_entities.png"):
         assert f"]({img})" in card and (r2 / img).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the card names every setting of every stage (long lists shortened, none cut off)
+    from builder.release.card import md_escape
+
+    built = card[card.index("## How it was built"):]
+    for st in json.loads((r2 / "manifest.json").read_text())["stages"]:
+        row = next(line for line in built.splitlines() if line.startswith(f"| {st['name']} |"))
+        assert all(f"{md_escape(k)}=" in row for k in st["config"]), st["name"]
 
 
 def test_verify_finds_corruption(tmp_path, corpus):
