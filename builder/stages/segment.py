@@ -1,4 +1,4 @@
-"""Split a scraped text into article body, boilerplate and headline teasers (``segment.rules.v4``).
+"""Split a scraped text into article body, boilerplate and headline teasers (``segment.rules.v5``).
 
 Every line of the normalised text gets exactly one label:
 
@@ -8,6 +8,7 @@ Every line of the normalised text gets exactly one label:
   column;
 * a removal reason (``blank``, ``separator``, ``boilerplate``, ``caption``,
   ``byline``, ``dateline``, ``comments``, ``summary`` (a "Key Points" box),
+  ``pull_quote`` (a sentence of the body set again on a line of its own),
   ``title``, ``outside_body``): recorded with its character offsets in
   ``removed``.
 
@@ -239,7 +240,7 @@ class BoilerplateSegmenter(Stage):
     """
 
     name: ClassVar[str] = "segment"
-    version: ClassVar[str] = "segment.rules.v4"
+    version: ClassVar[str] = "segment.rules.v5"
     requires: ClassVar[tuple[str, ...]] = ("norm", "title")
     assigns: ClassVar[tuple[str, ...]] = ("text", "title", "teasers", "removed")
 
@@ -337,6 +338,7 @@ class BoilerplateSegmenter(Stage):
                 ln.label = "body"
             else:
                 ln.label = "outside_body"
+        _mark_pull_quotes(lines)
         first = min((s for s, _ in regions), default=-1)
         last = max((e for _, e in regions), default=-2)
         self._comment_zone(lines, last)
@@ -1167,6 +1169,30 @@ def _markup_only(t: str) -> bool:
     """A line of raw HTML left in a text dump (a tracking pixel's ``<img src=...>``): tags, with under three words
     of text between them."""
     return bool(_TAG_RE.match(t)) and len(WORD_RE.findall(_TAG_RE.sub(" ", t))) < 3
+
+
+#: quotation marks a pull quote may wear that the paragraph it repeats does not
+_QUOTE_CHARS = "\"'\u2018\u2019\u201c\u201d\u00ab\u00bb\u201e\u201a\u300c\u300d"
+
+
+def _mark_pull_quotes(lines: list[_Line]) -> None:
+    """Label ``pull_quote`` a body line that repeats, on its own, a sentence or more of a longer body paragraph (by
+    three words or more): magazine layouts set a striking quote again in large type, and a text dump keeps both.
+    The line must end a sentence (lists and recipes repeat short items, which stay) and have six words or more."""
+    body = [ln for ln in lines if ln.label == "body"]
+    if len(body) < 3:
+        return
+    text = "\n".join(ln.t for ln in body)
+    for ln in body:
+        if not 6 <= ln.n_words <= 60 or not ln.ends_sentence:
+            continue
+        quote = ln.core.strip(_QUOTE_CHARS + " ")
+        if len(quote) < 20 or text.count(quote) < 2:  # (one scan: most lines are nowhere else)
+            continue
+        for other in body:
+            if other is not ln and other.label == "body" and other.n_words >= ln.n_words + 3 and quote in other.t:
+                ln.label = "pull_quote"
+                break
 
 
 def _mark_summaries(lines: list[_Line]) -> None:

@@ -114,8 +114,30 @@ def test_every_line_accounted_for(seg):
 
 
 # ---------------------------------------------------------------- segment.rules.v2, v3
-def test_version_is_v4(seg):
-    assert seg.version == "segment.rules.v4"
+def test_version_is_v5(seg):
+    assert seg.version == "segment.rules.v5"
+
+
+def test_pull_quotes_leave_the_body():
+    """A quote set again on a line of its own (a magazine's pull quote, kept by a text dump) is removed as
+    ``pull_quote``; the paragraph that holds it stays whole, and repeated list items (no sentence) stay."""
+    seg = BoilerplateSegmenter()
+    paras = [
+        "The mayor of the city said on Tuesday that the new bridge would open in the spring, two years late.",
+        "Officials blamed the delay on a shortage of steel and on a long dispute with the main contractor.",
+        'Speaking to reporters, the mayor said that "nobody in this city will ever wait that long again."',
+        "The council will vote on the final budget for the project at its next meeting in March.",
+    ]
+    pull = '"Nobody in this city will ever wait that long again."'
+    out = seg.segment("\n".join(paras[:2] + [pull.replace("Nobody", "nobody")] + paras[2:]))
+    assert out["text"].split("\n") == paras
+    assert [r["reason"] for r in out["removed"] if "wait that long" in r["text"]] == ["pull_quote"]
+    # the same sentence twice on lines of their own is no pull quote of either; nor is an item of a list
+    twice = paras[:2] + [paras[3], paras[3]]
+    assert seg.segment("\n".join(twice))["text"].split("\n") == twice
+    items = paras[:2] + ["Eat 60 to 90 minutes before your workout", "Eat 60 to 90 minutes before your workout, "
+                         "then drink a glass of water and rest for ten minutes before you start."]
+    assert seg.segment("\n".join(items))["text"].split("\n") == items
 
 
 def test_other_languages_are_prose():
@@ -288,7 +310,10 @@ def test_a_key_points_box_above_the_article_is_a_summary_not_the_body(seg, box):
 
 def test_a_highlights_heading_in_the_body_without_a_summary_under_it_stays(seg):
     """ "Highlights" over a paragraph that is no single sentence, or over nothing, is left to the other rules."""
-    body = [PROSE[0], PROSE[1], "Highlights", " ".join(PROSE[2:]) + " " + PROSE[0], PROSE[3]]
+    para = ("Critics said the plan did not do enough to address the rising cost of housing, and that the northern "
+            "district would wait longest for its library. The council rejected both claims on Tuesday and said that "
+            "the first building work would start before the end of the summer.")
+    body = [PROSE[0], PROSE[1], "Highlights", para, PROSE[3]]
     assert seg.segment("\n".join(body))["text"].split("\n") == body
 
 
