@@ -623,15 +623,29 @@ class BoilerplateSegmenter(Stage):
                 has_meta = last_item is not None
                 k = nxt
                 continue
-            if self._is_section_label(c) and not c.bullet:
+            next_is_headline = nxt < n and not lines[nxt].label and self._headline_like(lines[nxt])
+            # (a bulleted label is a kicker only over an unbulleted headline in a list that opens so: "* Gear", then
+            # the headline)
+            if self._is_section_label(c) and (not c.bullet or next_is_headline and not lines[nxt].bullet
+                                              and (last_item is None or kicker_first)):
                 # a label: the kicker of the next headline (lists that put labels first, or after a blurb),
                 # else the section of the last headline (one label per headline)
-                next_is_headline = nxt < n and not lines[nxt].label and self._headline_like(lines[nxt])
                 if last_item is None or kicker_first or has_blurb:
+                    if (kicker_first and last_item is not None and not has_meta and not has_blurb and not c.bullet
+                            and all(w[:1].isupper() for w in c.words)
+                            and (with_meta >= 2 or nxt >= n or lines[nxt].label or self._is_section_label(lines[nxt])
+                                 or lines[nxt].kind in ("separator", "marker", "caption", "boilerplate"))):
+                        # the author of a kicker-first item: kicker, headline, "Jane Doe", then the next kicker (or,
+                        # when the items before had theirs, anything)
+                        c.label = "teaser_meta"
+                        has_meta = True
+                        with_meta += 1
+                        k = nxt
+                        continue
                     if not next_is_headline or kicker:
                         break
                     kicker_first = kicker_first or last_item is None
-                    kicker = c.t
+                    kicker = c.core
                 elif not last_item.section and not n_labels and (
                         with_section or not (nxt < n and lines[nxt].kind == "prose" and not lines[nxt].label)):
                     # (a first label followed by a paragraph is a subheading of the article after the box)
@@ -686,7 +700,7 @@ class BoilerplateSegmenter(Stage):
             break
         if kicker:  # a label with no headline after it
             for b in lines[j:k]:
-                if b.label == "teaser_section" and b.t == kicker:
+                if b.label == "teaser_section" and b.core == kicker:
                     b.label = ""
         return k
 

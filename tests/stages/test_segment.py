@@ -679,3 +679,17 @@ def test_ends_sentence_is_the_regex(text):
     from builder.stages.segment_patterns import SENT_END_RE, ends_sentence
 
     assert ends_sentence(text) == (SENT_END_RE.search(text) is not None)
+
+
+def test_a_most_popular_list_of_bulleted_kickers_headlines_and_authors(seg):
+    """A magazine's "Most Popular" box in a text dump: a bulleted section label, the headline, the author, and again.
+    Every item becomes a teaser with its section (without the bullet); the authors go with them, not into the body."""
+    items = [("Gear", "The Essential Tools Every Home Repair Kit Should Have", "Matt Smith"),
+             ("Business", "A Startup Promises Batteries That Charge in Five Minutes", "Will Knight"),
+             ("Culture", "Why the First Generation of Social Media Users Is Leaving", "Ana Lopez")]
+    lines = PROSE + ["Most Popular"] + [x for sec, head, who in items for x in (f"* {sec}", head, who)]
+    out = seg.segment("\n".join(lines))
+    assert out["text"].split("\n") == PROSE
+    assert [(t["section"], t["headline"]) for t in out["teasers"]] == [(sec, head) for sec, head, _ in items]
+    reasons = {r["text"]: r["reason"] for r in out["removed"]}
+    assert [reasons[who] for _, _, who in items] == ["teaser_meta"] * 3
