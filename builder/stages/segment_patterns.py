@@ -139,6 +139,8 @@ MEDIA_PREFIX_RE = re.compile(r"^(?:photos?|pictures|in pictures|gallery|videos?|
 #: keeps the stage fast: most lines hold none of them.
 BOILERPLATE_RULES = (
     ("follow", r"\bfollow (?:us|our|me|them)\b"),
+    # the "found a mistake? select the text and press Ctrl+Enter" widget of many sites, in every language
+    ("ctrl", r"\bctrl\s*\+\s*enter\b"),
     ("latest", r"\bfor the latest (?:news|headlines|updates|stories)\b"),
     ("subscribe sign signup register log login",
      r"\b(?:subscribe|sign up|signup|register|log ?in|sign in)\b.{0,30}\b(?:our|newsletters?|for free|today|now|here|"

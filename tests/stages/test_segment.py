@@ -693,3 +693,13 @@ def test_a_most_popular_list_of_bulleted_kickers_headlines_and_authors(seg):
     assert [(t["section"], t["headline"]) for t in out["teasers"]] == [(sec, head) for sec, head, _ in items]
     reasons = {r["text"]: r["reason"] for r in out["removed"]}
     assert [reasons[who] for _, _, who in items] == ["teaser_meta"] * 3
+
+
+def test_the_report_a_mistake_widget_is_boilerplate(seg):
+    """ "Select the text and press Ctrl+Enter" (the typo-report widget of many sites) in any language."""
+    for widget in ("Spotted a mistake? Highlight the text and press Ctrl + Enter to tell our editors.",
+                   "Если вы заметили ошибку, выделите её мышью и нажмите Ctrl+Enter.",
+                   "Iezīmējiet tekstu un spiediet Ctrl+Enter, lai nosūtītu labojamo teksta fragmentu redaktoram!"):
+        out = seg.segment("\n".join(PROSE[:2] + [widget] + PROSE[2:]))
+        assert out["text"].split("\n") == PROSE
+        assert [r["reason"] for r in out["removed"] if r["text"] == widget] == ["boilerplate"]
