@@ -218,6 +218,40 @@ BOILERPLATE_RULES = (
      r"post) (?:helpful|useful)|(?:fanden sie|fandest du|war) (?:diese[nrs]?|der) (?:artikel|beitrag|seite|text) "
      r"(?:nützlich|hilfreich)|cet article vous a-t-il été utile|(?:te|le) (?:ha )?(?:resultado|sido|pareció) útil)\b"),
     ("permalink", r"\bpermalink\b"),
+    # paywalls: "this article is for subscribers only", "already a subscriber?", "you have reached your limit of free
+    # articles", "become a member to read the full story", in English and the page-furniture languages above
+    ("subscribers members subscriber member",
+     r"\b(?:this|the) (?:article|story|content|post|piece|feature|page) (?:is|are) (?:only |exclusively |now )?"
+     r"(?:available |reserved |open |exclusive |accessible )?(?:only |exclusively )?(?:for|to) (?:our )?"
+     r"(?:paying |paid |digital |premium |registered |print )?(?:subscribers|members)\b|"
+     r"\b(?:subscribers?|members?)[- ]only (?:article|story|content)\b|\bexclusive (?:to|for) (?:subscribers|members)\b|"
+     r"^\W*already (?:a |an )?(?:\w+ )?(?:subscriber|member)\b"),
+    ("limit maximum free articles stories",
+     r"\byou(?:'ve| have) (?:reached|used|hit) (?:your|the) (?:\w+ )?(?:limit|maximum)\b|"
+     r"\b(?:reached|used up) (?:your|all (?:of )?your) (?:\d+ )?free (?:articles|stories)\b|"
+     r"\byou(?:'ve| have) read (?:your |all (?:of )?your )?(?:\d+|all) (?:free )?(?:articles|stories)\b|"
+     r"\bfree (?:articles|stories) (?:left )?(?:this|per|each) (?:month|week)\b"),
+    ("reading become unlock unlimited",
+     r"\bto (?:continue|keep) reading\b.{0,60}\b(?:subscribe|subscription|log ?in|sign in|sign up|register|member)|"
+     r"\bbecome a (?:member|subscriber|supporter)\b.{0,40}\bto (?:read|continue|access|unlock)\b|"
+     r"\bunlock (?:this|the full|full|unlimited) (?:article|story|access)\b|"
+     r"\bunlimited (?:digital )?access\b.{0,40}(?:[$£€]\s?\d|\bper (?:week|month)\b|\ba (?:week|month)\b|\bsubscri)"),
+    ("abonnenten abonnentinnen mitglieder abonnierende weiterlesen abo abonnement",
+     r"\b(?:nur|exklusiv) für (?:abonnenten|abonnentinnen|mitglieder|abonnierende)\b|"
+     r"\b(?:dieser|der) (?:artikel|beitrag|inhalt) ist (?:nur |exklusiv )?(?:für )?(?:abonnenten|abonnentinnen|mitglieder|"
+     r"abonnierende)\b|\bjetzt weiterlesen\b|\bweiterlesen mit\b|\bmit (?:einem|ihrem) abo(?:nnement)?\b.{0,30}\blesen\b"),
+    ("abonnés abonné abonnez reste",
+     r"\bréservée?s? aux abonnés\b|\bil vous reste \d+\s?% (?:de cet article|de l'article|à lire)|"
+     r"\blire la suite,? abonnez-vous\b|\bdéjà abonné\b"),
+    ("suscriptores socios abonados suscriptor socio abonado suscríbete",
+     r"\b(?:exclusiv|reservad)[oa]s? para (?:suscriptores|socios|abonados)\b|\bya (?:eres|soy) (?:suscriptor|socio|abonado)\b|"
+     r"\bsuscríbete para (?:seguir|continuar) leyendo\b"),
+    ("abbonati abbonato", r"\briservat[oaie] agli abbonati\b|\bsei già abbonato\b"),
+    ("assinantes assinante assine", r"\bexclusiv[oa]s? para assinantes\b|\bjá é assinante\b|\bassine para (?:continuar|ler)\b"),
+    ("abonnees abonnee", r"\balleen (?:beschikbaar )?voor abonnees\b|\bal abonnee\b"),
+    ("員 続 费 订 會",  # Japanese and Chinese (their lines' words are single characters)
+     r"会員限定|有料会員|続きをお読み(?:いただけます|ください)|続きを読むには|付费(?:阅读|内容|会员)|订阅(?:后|即可)(?:阅读|查看)|"
+     r"會員(?:限定|專屬)"),
     ("standards principles", r"^\W*our standards\b|\btrust principles\b"),  # Reuters' footer on every story
     ("posted wurde publiée publié publicada pubblicata geplaatst",
      r"^\W*(?:this (?:entry|post) was posted|dieser (?:eintrag|beitrag) wurde|cette entrée a été publiée|"

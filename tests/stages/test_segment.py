@@ -703,3 +703,30 @@ def test_the_report_a_mistake_widget_is_boilerplate(seg):
         out = seg.segment("\n".join(PROSE[:2] + [widget] + PROSE[2:]))
         assert out["text"].split("\n") == PROSE
         assert [r["reason"] for r in out["removed"] if r["text"] == widget] == ["boilerplate"]
+
+
+PAYWALL = ["This article is for subscribers only.", "Already a subscriber? Log in.",
+           "You have reached your limit of free articles this month.",
+           "To continue reading this article, please subscribe.", "Become a member to read the full story.",
+           "Get unlimited digital access for just $1 a week.", "Dieser Artikel ist nur für Abonnenten verfügbar.",
+           "Il vous reste 75% de cet article à lire.", "Este contenido es exclusivo para suscriptores.",
+           "Questo articolo è riservato agli abbonati.", "Dit artikel is alleen beschikbaar voor abonnees.",
+           "[有料会員限定] この記事は会員限定です。電子版に登録すると続きをお読みいただけます。"]
+
+
+@pytest.mark.parametrize("notice", PAYWALL)
+def test_paywall_notices_are_boilerplate(seg, notice):
+    out = seg.segment("\n".join(PROSE[:2] + [notice] + PROSE[2:]))
+    assert out["text"].split("\n") == PROSE
+    assert [r["reason"] for r in out["removed"] if r["text"] == notice] == ["boilerplate"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "The content was sent to members of the committee on Monday, officials said.",
+    "Investigators were given unlimited access to the company's records for two years.",
+    "He urged students to continue reading after school, even during the holidays.",
+    "The museum is now open to members and will reopen to the public in May.",
+    "Members of the public have reached the limit of their patience, he said."])
+def test_sentences_about_members_and_reading_stay(seg, sentence):
+    lines = PROSE[:2] + [sentence] + PROSE[2:]
+    assert seg.segment("\n".join(lines))["text"].split("\n") == lines
