@@ -196,7 +196,7 @@ BOILERPLATE_RULES = (
            r"^\W*@\w+\W*$|^\W*[\w.+-]+@[\w-]+\.[\w.]+\W*$"),
     ("inbox opt optin unsubscribe",
      r"\b(?:delivered (?:straight |directly )?to|in|check|keep an eye on) your inbox\b|\bopt-?in\b|\bunsubscribe\b"),
-    ("hear send got", r"\b(?:we want to hear|send us) (?:from you|your)\b|\bgot a (?:news )?tip\b"),
+    ("hear send got", r"\b(?:we want to hear|send us) (?:from you|your)\b|\bgot a (?:news )?tip\b|\bgot a story(?: for us)?\?"),
     ("facebook twitter x linkedin whatsapp telegram pinterest reddit instagram youtube email e print flipboard messenger",
      r"^(?:facebook|twitter|x|linkedin|whatsapp|telegram|pinterest|reddit|instagram|youtube|email|e-mail|print|flipboard|messenger)"
      r"(?:\W+(?:facebook|twitter|x|linkedin|whatsapp|telegram|pinterest|reddit|instagram|youtube|email|e-mail|print|flipboard|"
@@ -218,6 +218,18 @@ BOILERPLATE_RULES = (
      r"post) (?:helpful|useful)|(?:fanden sie|fandest du|war) (?:diese[nrs]?|der) (?:artikel|beitrag|seite|text) "
      r"(?:nützlich|hilfreich)|cet article vous a-t-il été utile|(?:te|le) (?:ha )?(?:resultado|sido|pareció) útil)\b"),
     ("permalink", r"\bpermalink\b"),
+    # furniture lines inside an article, whole lines only: "Story continues below advertisement", "Continue reading the
+    # main story", "Supported by", "Listen to this article", "Gift this article", "Reuse this content", "Hide caption",
+    # "Enlarge this image", "Link copied!", "Opens in a new window", "This story has been shared 1,234 times"
+    ("continues continue skip supported listen gift give share reuse report shared hide toggle enlarge click link copied "
+     "opens open full",
+     r"^\W*(?:(?:story|article) continues (?:below|after)(?: (?:this )?(?:advertisement|ad))?|advertisement continues below|"
+     r"continue reading (?:the main story|below|the rest of the story)|skip advertisement|supported by|"
+     r"listen to (?:this )?(?:article|story)(?:\W+\d+\s*min(?:ute)?s?)?|\d+\s*min(?:ute)?s? listen|"
+     r"(?:gift|give|share full|share this full) (?:this )?article|reuse this content|"
+     r"report (?:an error|a (?:correction|typo|mistake)(?: or typo)?)|this (?:story|article) has been shared [\d,.]+ times|"
+     r"(?:hide|toggle) caption|enlarge this image|click to (?:expand|enlarge)|link copied|open in (?:the )?app|"
+     r"\(?opens? in (?:a )?new (?:window|tab)\)?|read the full (?:story|article))\W*$"),
     # paywalls: "this article is for subscribers only", "already a subscriber?", "you have reached your limit of free
     # articles", "become a member to read the full story", in English and the page-furniture languages above
     ("subscribers members subscriber member",

@@ -730,3 +730,20 @@ def test_paywall_notices_are_boilerplate(seg, notice):
 def test_sentences_about_members_and_reading_stay(seg, sentence):
     lines = PROSE[:2] + [sentence] + PROSE[2:]
     assert seg.segment("\n".join(lines))["text"].split("\n") == lines
+
+
+@pytest.mark.parametrize("line", [
+    "Story continues below advertisement", "Continue reading the main story", "Supported by", "Skip Advertisement",
+    "Listen to this article 5 min", "4 min listen", "Gift this article", "Share full article", "Reuse this content",
+    "Report a correction or typo", "This story has been shared 1,234 times.", "Hide caption", "Enlarge this image",
+    "Link copied!", "(opens in new tab)", "Have you got a story? Email news@example.com"])
+def test_furniture_lines_inside_an_article_are_boilerplate(seg, line):
+    out = seg.segment("\n".join(PROSE[:2] + [line] + PROSE[2:]))
+    assert out["text"].split("\n") == PROSE
+    assert [r["reason"] for r in out["removed"] if r["text"] == line] == ["boilerplate"]
+
+
+def test_a_sentence_that_starts_like_furniture_stays(seg):
+    lines = PROSE[:2] + ["Supported by most members of the council, the plan passed easily on Tuesday night.",
+                         "Listen to this article and you will hear how the vote was won, the mayor told reporters."] + PROSE[2:]
+    assert seg.segment("\n".join(lines))["text"].split("\n") == lines
