@@ -218,6 +218,22 @@ BOILERPLATE_RULES = (
      r"post) (?:helpful|useful)|(?:fanden sie|fandest du|war) (?:diese[nrs]?|der) (?:artikel|beitrag|seite|text) "
      r"(?:nützlich|hilfreich)|cet article vous a-t-il été utile|(?:te|le) (?:ha )?(?:resultado|sido|pareció) útil)\b"),
     ("permalink", r"\bpermalink\b"),
+    # a web video player's text (video.js and its like), whole lines, or lines that start with its settings dialog
+    ("video this play now playback captions descriptions subtitles audio fullscreen picture close end stream seek current "
+     "duration remaining loaded beginning text font reset background window",
+     r"^\W*(?:(?:video player is loading|this is a modal window|play video|now playing|playback rate|"
+     r"(?:captions|subtitles) settings(?:, opens (?:captions|subtitles) settings dialog)?|"
+     r"(?:descriptions|captions|subtitles) off(?:, selected)?|audio track|fullscreen|non-fullscreen|picture-in-picture|"
+     r"close modal dialog|end of dialog window|stream type live|seek to live(?:, currently behind live)?|"
+     r"(?:current time|duration|remaining time)\s*-?\d+:\d+|loaded: ?\d+(?:\.\d+)?%)\W*$|"
+     r"beginning of dialog window\b|text color (?:white|black)\b|font size \d+%|reset restore all settings|"
+     r"text edge style\b|font family proportional|(?:background|window) color (?:white|black)\b)"),
+    # an embedded post's button and video pointers: "View this post on Instagram", "Watch the video below" (the embed's
+    # own text and signature, "A post shared by ...", "— Jane Doe (@jane) November 4, 2019", are the article's quote:
+    # gold bodies keep them)
+    ("view watch scroll",
+     r"^\W*(?:view this (?:post|profile|photo|video) on (?:instagram|facebook|tiktok|twitter|x)|"
+     r"watch the video (?:below|above)|scroll down for (?:the )?video)\W*$"),
     # furniture lines inside an article, whole lines only: "Story continues below advertisement", "Continue reading the
     # main story", "Supported by", "Listen to this article", "Gift this article", "Reuse this content", "Hide caption",
     # "Enlarge this image", "Link copied!", "Opens in a new window", "This story has been shared 1,234 times"

@@ -747,3 +747,26 @@ def test_a_sentence_that_starts_like_furniture_stays(seg):
     lines = PROSE[:2] + ["Supported by most members of the council, the plan passed easily on Tuesday night.",
                          "Listen to this article and you will hear how the vote was won, the mayor told reporters."] + PROSE[2:]
     assert seg.segment("\n".join(lines))["text"].split("\n") == lines
+
+
+@pytest.mark.parametrize("line", [
+    "Video Player is loading.", "This is a modal window.", "Play Video", "Current Time 0:00", "Loaded: 0%",
+    "Seek to live, currently behind live", "captions settings, opens captions settings dialog", "Fullscreen",
+    "Beginning of dialog window. Escape will cancel and close the window.",
+    "Text Color White Black Red Green Blue Yellow Magenta Cyan Transparency Opaque Semi-Transparent",
+    "Reset restore all settings to the default values Done", "End of dialog window.",
+    "View this post on Instagram", "Watch the video below"])
+def test_a_video_players_text_and_embed_buttons_are_boilerplate(seg, line):
+    out = seg.segment("\n".join(PROSE[:2] + [line] + PROSE[2:]))
+    assert out["text"].split("\n") == PROSE
+    assert [r["reason"] for r in out["removed"] if r["text"] == line] == ["boilerplate"]
+
+
+def test_an_embedded_posts_text_and_signature_stay(seg):
+    """An embedded tweet is quoted in the article (gold bodies keep it, signature included); so are sentences that
+    start like a player's labels."""
+    lines = PROSE[:2] + ["Apple has confirmed the new chip will ship in all of its laptops by the end of next year.",
+                         "— Jane Doe (@janedoe) November 4, 2019",
+                         "Now playing at the city theatre is a new production of Hamlet, which opened on Friday.",
+                         "Fullscreen mode will come to the app next year, the company said in a statement."] + PROSE[2:]
+    assert seg.segment("\n".join(lines))["text"].split("\n") == lines
