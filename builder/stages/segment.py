@@ -101,6 +101,7 @@ from builder.stages.segment_patterns import (
     CAPTION_RULES,
     COMMENTS_RE,
     COUNT_TAIL_RE,
+    CAPTION_LABEL_RE,
     CREDIT_START_RE,
     DATED_RE,
     DATE_ANCHOR_RE,
@@ -388,7 +389,7 @@ class BoilerplateSegmenter(Stage):
             if ln.kind == "blank":
                 continue
             if (ln.kind == "caption" and (ln.n_words <= 6 or ln.n_words <= 12 and CREDIT_START_RE.match(ln.t))
-                    and prev is not None and prev.kind in ("prose", "short")
+                    and not CAPTION_LABEL_RE.match(ln.t) and prev is not None and prev.kind in ("prose", "short")
                     and prev.n_words <= 60 and len(SENTENCE_SPLIT_RE.findall(prev.t)) <= 1):
                 prev.kind = "caption"
             prev = ln

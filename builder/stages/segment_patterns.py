@@ -151,7 +151,8 @@ BOILERPLATE_RULES = (
     ("klicken klick cliquez clique cliquer clic clicca klik",
      r"\b(?:klicken sie hier|hier klicken|cliquez ici|cliquer ici|clique (?:aqui|na (?:foto|imagem))|haz clic aquí|"
      r"(?:pulsa|clic|clica) aquí|clicca qui|klik hier|klik di sini)\b"),
-    ("share", r"\bshare (?:this|on|via|the story|article|your thoughts)\b"),
+    ("share", r"\bshare (?:this|on|via|the story|article|your thoughts)\b|^\W*(?:article )?share tools\W*$"),
+    ("copy", r"^\W*copy (?:this |the )?link(?: to (?:this |the )?(?:article|story))?\W*$"),
     ("share tweet email e print comment comments save copy like reply copied bookmark read",
      r"^(?:share|tweet|email|e-mail|print|comments?|save|copy link|like|reply|copied!?|bookmark|read later)\b.{0,25}$"),
     ("caption close open menu search next previous prev more show load see view expand collapse back return skip continue "
@@ -165,9 +166,10 @@ BOILERPLATE_RULES = (
     ("app", r"\b(?:download|get|install) (?:our|the) (?:free )?app\b|\b(?:via|on|in) (?:the|our) app\b"),
     ("cookie cookies", r"\bcookies?\b.{0,60}\b(?:use|accept|policy|settings|consent)\b"),
     ("advertisement advertising sponsored promoted ad paid anzeige werbung publicidad publicidade publicité pubblicità "
-     "reklama reklame advertentie",
+     "reklama reklame advertentie feedback",
      r"^\W*(?:advertisement|advertising|sponsored(?: content)?|promoted(?: content)?|ad|paid content|anzeige|werbung|"
-     r"publicidad|publicidade|publicité|pubblicità|reklama|reklame|advertentie)\W*$"),
+     r"publicidad|publicidade|publicité|pubblicità|reklama|reklame|advertentie)\W*$|"
+     r"^\W*(?:video )?ad feedback\W*$|^\W*advertisement\W+scroll to continue\W*$"),
     ("terms privacy", r"\b(?:terms (?:of|and) (?:use|service|conditions)|privacy (?:policy|notice|settings))\b"),
     ("join", r"\bjoin (?:us|our)\b.{0,30}\b(?:on|channel|community|telegram|whatsapp|forums?)\b"),
     ("news whatsapp telegram", r"\b(?:google news|whatsapp|telegram) (?:channel|group)\b"),
@@ -177,7 +179,10 @@ BOILERPLATE_RULES = (
     ("skip back jump toggle main",
      r"\b(?:skip to (?:main )?content|skip navigation|back to top|jump to|toggle navigation|main menu)\b"),
     ("javascript browser", r"\b(?:enable javascript|your browser)\b"),
-    ("reporting editing writing compiled", r"\b(?:reporting by|editing by|writing by|compiled by|additional reporting)\b"),
+    ("reporting editing writing compiled contributing",
+     r"\b(?:reporting by|editing by|writing by|compiled by|additional reporting)\b|^\W*contributing(?: writers?| reporters?)?:\s"),
+    ("solely responsible", r"\bis solely responsible for all content\b|"
+                           r"\bnot responsible for the content of (?:external|third[- ]party) (?:sites|websites|links)\b"),
     ("contact about careers advertise site sitemap", r"\b(?:contact us|about us|careers|advertise with us|site ?map)\b"),
     ("comment comments share shares view views min minute minutes like likes",
      r"^\d+\s*(?:comments?|shares?|views?|min(?:ute)?s? read|likes?)\b"),
@@ -196,7 +201,8 @@ BOILERPLATE_RULES = (
            r"^\W*@\w+\W*$|^\W*[\w.+-]+@[\w-]+\.[\w.]+\W*$"),
     ("inbox opt optin unsubscribe",
      r"\b(?:delivered (?:straight |directly )?to|in|check|keep an eye on) your inbox\b|\bopt-?in\b|\bunsubscribe\b"),
-    ("hear send got", r"\b(?:we want to hear|send us) (?:from you|your)\b|\bgot a (?:news )?tip\b|\bgot a story(?: for us)?\?"),
+    ("hear send got tip", r"\b(?:we want to hear|send us) (?:from you|your)\b|\bgot a (?:news )?tip\b|\bgot a story(?: for us)?\?|"
+                          r"\b(?:got|have) a (?:confidential |news )?tip(?: for (?:us|our reporters))?\?"),
     ("facebook twitter x linkedin whatsapp telegram pinterest reddit instagram youtube email e print flipboard messenger",
      r"^(?:facebook|twitter|x|linkedin|whatsapp|telegram|pinterest|reddit|instagram|youtube|email|e-mail|print|flipboard|messenger)"
      r"(?:\W+(?:facebook|twitter|x|linkedin|whatsapp|telegram|pinterest|reddit|instagram|youtube|email|e-mail|print|flipboard|"
@@ -312,6 +318,11 @@ STRONG_BOILERPLATE_RULES = (
      r"\bnot intended to (?:diagnose|replace|provide)\b"),
 )
 
+#: A caption or credit that says so ("Image caption, ...", "Image source, Getty Images"): the line is the caption itself,
+#: so it never makes the line above it one.
+_CAPTION_LABEL = r"^\W*(?:image|media|video|photo) (?:caption|source)\s*[,:]\s"
+CAPTION_LABEL_RE = re.compile(_CAPTION_LABEL, re.IGNORECASE)
+
 _MEDIA = "image images photo photos photograph photographs picture pictures pic pics credit credits source foto bild video illustration"
 #: Photo captions and credits: a credit at the end of the line (same rule format).
 CAPTION_RULES = (
@@ -326,6 +337,8 @@ CAPTION_RULES = (
              r"\s*:\s*(?:[^\s.!?]+\.?\s*){1,8}$"),
     (_MEDIA + " gallery slide slides", r"^(?:photo|image|picture|illustration|gallery|video|slide)s?\s*\d*\s*(?:of|/)?\s*/?\s*\d*\s*$"),
     (None, r"^\d+\s*(?:of|/)\s*\d+\s*$"),
+    # accessible labels a text dump keeps before a caption or credit: "Image caption, ...", "Media caption, ..."
+    ("caption source", _CAPTION_LABEL),
     # a credit line that starts with the agency: "Getty Images/Sipa USA", "AFP via Getty Images", "Reuters/File"
     ("getty afp reuters ap shutterstock alamy bloomberg epa",
      r"^(?:getty images|afp|reuters|ap photo|shutterstock|alamy|bloomberg|epa)\s*(?:/|via|for)\s*[^\s.!?](?:[^.!?]{0,40})$"),

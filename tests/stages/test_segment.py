@@ -643,6 +643,16 @@ def test_rule_triggers_cover_their_patterns():
         "Retrieved 20 November 2019 from example.org", "Thanks for reading", "Home » News", "@example", "news@example.org",
         "Delivered to your inbox", "Got a tip?", "Facebook Twitter Email", "Caption text (Image: Getty)",
         "Caption text Reuters", "Caption text. Photo: Jane Doe", "Photo 1 of 12", "3 of 12", "Courtesy of Jane Doe",
+        # segment.rules.v5 (the Japanese and Chinese paywall phrases are left out: their lines' words are single
+        # characters in the segmenter, not the \w+ runs this test splits)
+        *PAYWALL[:-1], "Spotted a mistake? Press Ctrl+Enter", "Story continues below advertisement", "Supported by",
+        "4 min listen", "Share full article", "Link copied!", "(opens in new tab)", "Have you got a story?",
+        "Video Player is loading.", "Current Time 0:00", "Loaded: 0%", "non-fullscreen", "Picture-in-Picture",
+        "Text Color White Black", "Font Size 50%", "Beginning of dialog window.", "Window Color Black",
+        "captions off, selected", "View this post on Instagram", "Video Ad Feedback", "Advertisement - Scroll to Continue",
+        "Copy this link", "Article share tools", "Contributing: Jane Doe", "The AP is solely responsible for all content.",
+        "Have a confidential tip for our reporters?", "Image caption, A bridge", "Subscribers-only content",
+        "Jetzt weiterlesen mit einem Abonnement", "Lire la suite, abonnez-vous", "Sei già abbonato?",
     ]
     devset = Path(__file__).resolve().parents[1] / "devset" / "txt"
     lines = examples + [ln.strip() for f in sorted(devset.glob("*.txt"))[:40] for ln in f.read_text().split("\n") if ln.strip()]
@@ -770,3 +780,33 @@ def test_an_embedded_posts_text_and_signature_stay(seg):
                          "Now playing at the city theatre is a new production of Hamlet, which opened on Friday.",
                          "Fullscreen mode will come to the app next year, the company said in a statement."] + PROSE[2:]
     assert seg.segment("\n".join(lines))["text"].split("\n") == lines
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("Video Ad Feedback", "boilerplate"), ("Advertisement - Scroll to Continue", "boilerplate"),
+    ("Copy this link", "boilerplate"), ("Article share tools", "boilerplate"),
+    ("The Associated Press is solely responsible for all content.", "boilerplate"),
+    ("The BBC is not responsible for the content of external sites.", "boilerplate"),
+    ("Have a confidential tip for our reporters? Get in Touch", "boilerplate"),
+    ("Contributing: Jane Doe, USA TODAY", "boilerplate"),
+    ("Image caption, The bridge was closed in 2019", "caption"), ("Media caption, Watch the moment it fell", "caption")])
+def test_ad_labels_disclaimers_credits_and_caption_labels(seg, line, reason):
+    out = seg.segment("\n".join(PROSE[:2] + [line] + PROSE[2:]))
+    assert out["text"].split("\n") == PROSE
+    assert [r["reason"] for r in out["removed"] if r["text"] == line] == [reason]
+
+
+def test_sentences_about_contributing_tips_and_links_stay(seg):
+    lines = PROSE[:2] + [
+        "Contributing to the problem, officials said, was a shortage of steel at the main plant near the river.",
+        "Police said they have a tip that led them to the suspect's house on Tuesday night, according to the report.",
+        "Copy the link below to share the petition with friends, the group's founder told supporters."] + PROSE[2:]
+    assert seg.segment("\n".join(lines))["text"].split("\n") == lines
+
+
+def test_a_labelled_credit_does_not_make_the_paragraph_above_a_caption(seg):
+    """ "Image source, Getty Images" then "Image caption, ..." (a text dump of accessible labels): both lines are the
+    photo's; the paragraph above them is the article's."""
+    lines = PROSE[:2] + ["Image source, Getty Images", "Image caption, The bridge was closed in 2019"] + PROSE[2:]
+    out = seg.segment("\n".join(lines))
+    assert out["text"].split("\n") == PROSE
