@@ -633,11 +633,11 @@ class BoilerplateSegmenter(Stage):
                 # else the section of the last headline (one label per headline)
                 if last_item is None or kicker_first or has_blurb:
                     if (kicker_first and last_item is not None and not has_meta and not has_blurb and not c.bullet
-                            and all(w[:1].isupper() for w in c.words)
+                            and all(w[:1].isupper() for w in c.words) and not next_is_headline
                             and (with_meta >= 2 or nxt >= n or lines[nxt].label or self._is_section_label(lines[nxt])
                                  or lines[nxt].kind in ("separator", "marker", "caption", "boilerplate"))):
                         # the author of a kicker-first item: kicker, headline, "Jane Doe", then the next kicker (or,
-                        # when the items before had theirs, anything)
+                        # when the items before had theirs, anything but a headline: a label over one is its kicker)
                         c.label = "teaser_meta"
                         has_meta = True
                         with_meta += 1

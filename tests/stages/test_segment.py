@@ -810,3 +810,15 @@ def test_a_labelled_credit_does_not_make_the_paragraph_above_a_caption(seg):
     lines = PROSE[:2] + ["Image source, Getty Images", "Image caption, The bridge was closed in 2019"] + PROSE[2:]
     out = seg.segment("\n".join(lines))
     assert out["text"].split("\n") == PROSE
+
+
+def test_a_label_over_a_headline_is_its_kicker_not_the_last_items_author(seg):
+    """In a kicker-first list whose items have bylines, a capitalised label followed by a headline is that headline's
+    section, not the previous item's author."""
+    lines = PROSE + ["Most Popular", "Science", "The Essential Tools Every Home Repair Kit Should Have", "By Jane Doe",
+                     "Politics", "A Startup Promises Batteries That Charge in Five Minutes", "By John Roe",
+                     "Sport", "The Local Team Wins Its First Title in Forty Years", "Economy & Business",
+                     "Why the First Generation of Social Media Users Is Leaving"]
+    out = seg.segment("\n".join(lines))
+    assert out["text"].split("\n") == PROSE
+    assert [t["section"] for t in out["teasers"]] == ["Science", "Politics", "Sport", "Economy & Business"]
