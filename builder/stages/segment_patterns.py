@@ -152,9 +152,9 @@ BOILERPLATE_RULES = (
      r"\b(?:klicken sie hier|hier klicken|cliquez ici|cliquer ici|clique (?:aqui|na (?:foto|imagem))|haz clic aquí|"
      r"(?:pulsa|clic|clica) aquí|clicca qui|klik hier|klik di sini)\b"),
     ("share", r"\bshare (?:this|on|via|the story|article|your thoughts)\b|^\W*(?:article )?share tools\W*$"),
-    ("copy", r"^\W*copy (?:this |the )?link(?: to (?:this |the )?(?:article|story))?\W*$"),
     ("share tweet email e print comment comments save copy like reply copied bookmark read",
-     r"^(?:share|tweet|email|e-mail|print|comments?|save|copy link|like|reply|copied!?|bookmark|read later)\b.{0,25}$"),
+     r"^(?:share|tweet|email|e-mail|print|comments?|save|copy (?:this |the )?link|like|reply|copied!?|bookmark|read later)\b"
+     r".{0,25}$"),
     ("caption close open menu search next previous prev more show load see view expand collapse back return skip continue "
      "play pause mute unmute print loading",
      r"^\W*(?:caption|close|open|menu|search|next|previous|prev|more|show more|load more|see all|view all|expand|collapse|"
