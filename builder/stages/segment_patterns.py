@@ -252,6 +252,20 @@ BOILERPLATE_RULES = (
      r"report (?:an error|a (?:correction|typo|mistake)(?: or typo)?)|this (?:story|article) has been shared [\d,.]+ times|"
      r"(?:hide|toggle) caption|enlarge this image|click to (?:expand|enlarge)|link copied|open in (?:the )?app|"
      r"\(?opens? in (?:a )?new (?:window|tab)\)?|read the full (?:story|article))\W*$"),
+    # reading time, "listen to this article" and "subscribe" buttons in the page-furniture languages ("5 min read" and
+    # "Listen to this article" are above)
+    ("lesezeit lesedauer lecture lectura lettura leitura leestijd",
+     r"^\W*(?:lesezeit|lesedauer|temps de lecture|tiempo de lectura|tempo di lettura|tempo de leitura|leestijd)\W*"
+     r"(?:ca\.?\s*)?\d+\s*(?:min\.?|minuten|minutes|minutos|minuti)\W*$|"
+     r"^\W*\d+\s*(?:min\.?|minuten|minutes|minutos|minuti)\s+(?:lesezeit|lesedauer|de lecture|de lectura|di lettura|"
+     r"de leitura|leestijd)\W*$"),
+    ("anhören vorlesen écouter escuchar ascolta ouvir luister",
+     r"^\W*(?:(?:audio|artikel|beitrag) (?:anhören|vorlesen(?: lassen)?)|artikel (?:vor)?lesen lassen|"
+     r"écouter (?:cet |l')article|escuchar (?:este |el )?(?:artículo|audio)|ascolta(?:re)? (?:l')?articolo|"
+     r"ouvir (?:este |o )?(?:artigo|áudio)|luister naar (?:dit|het) artikel)\W*$"),
+    ("abonnieren abonnez suscríbete suscribirse abbonati abbonarti assine assinar abonneer",
+     r"^\W*(?:jetzt )?(?:abonnieren|abonnez-vous|suscríbete|suscribirse|abbonati|abbonarti|assine(?: já)?|assinar|"
+     r"abonneer(?: nu)?)\W*$"),
     # paywalls: "this article is for subscribers only", "already a subscriber?", "you have reached your limit of free
     # articles", "become a member to read the full story", in English and the page-furniture languages above
     ("subscribers members subscriber member",
@@ -301,7 +315,8 @@ NAV_LINES = frozenset((
     "suivant|précédent|retour|retour en haut|voir plus|voir tout|lire la suite|fermer|rechercher|haut de page|"
     "siguiente|anterior|volver|ver más|ver todo|leer más|seguir leyendo|cerrar|buscar|menú|"
     "successivo|precedente|leggi tutto|leggi di più|continua a leggere|chiudi|cerca|torna su|"
-    "próximo|voltar|ver mais|continue lendo|fechar|pesquisar|volgende|vorige|terug|lees meer|lees verder|sluiten|zoeken"
+    "próximo|voltar|ver mais|continue lendo|fechar|pesquisar|volgende|vorige|terug|lees meer|lees verder|sluiten|zoeken|"
+    "zur startseite|sigue leyendo|continuer la lecture|continua la lettura|leia mais"
 ).split("|"))
 
 #: Boilerplate phrases strong enough to remove a line of any length (same rule format).

@@ -653,6 +653,7 @@ def test_rule_triggers_cover_their_patterns():
         "Copy this link", "Article share tools", "Contributing: Jane Doe", "The AP is solely responsible for all content.",
         "Have a confidential tip for our reporters?", "Image caption, A bridge", "Subscribers-only content",
         "Jetzt weiterlesen mit einem Abonnement", "Lire la suite, abonnez-vous", "Sei già abbonato?",
+        "Lesezeit: 3 Minuten", "3 min de lecture", "Audio anhören", "Jetzt abonnieren", "Abonnez-vous",
     ]
     devset = Path(__file__).resolve().parents[1] / "devset" / "txt"
     lines = examples + [ln.strip() for f in sorted(devset.glob("*.txt"))[:40] for ln in f.read_text().split("\n") if ln.strip()]
@@ -822,3 +823,12 @@ def test_a_label_over_a_headline_is_its_kicker_not_the_last_items_author(seg):
     out = seg.segment("\n".join(lines))
     assert out["text"].split("\n") == PROSE
     assert [t["section"] for t in out["teasers"]] == ["Science", "Politics", "Sport", "Economy & Business"]
+
+
+@pytest.mark.parametrize("line", ["Zur Startseite", "Jetzt abonnieren", "Lesezeit: 3 Minuten", "Audio anhören",
+                                  "Abonnez-vous", "Sigue leyendo", "Tiempo de lectura: 3 min", "Ascolta l'articolo",
+                                  "3 min de lecture"])
+def test_reading_time_listen_and_subscribe_buttons_in_other_languages(seg, line):
+    out = seg.segment("\n".join(DE[:2] + [line] + DE[2:]))
+    assert out["text"].split("\n") == DE
+    assert [r["reason"] for r in out["removed"] if r["text"] == line] == ["boilerplate"]
