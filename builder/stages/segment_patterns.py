@@ -88,7 +88,8 @@ MARKER_WORDS = (
     r"you (?:may|might|could|will|would) (?:also )?(?:like|love|enjoy|be interested in|have missed|want to read)|"
     r"(?:people|readers|others) (?:also )?(?:read|viewed|watched|liked|are reading)|"
     r"(?:also|elsewhere) on [\w'’ .&-]{1,30}|"
-    r"don'?’?t miss(?: this| these| out)?|must[- ](?:reads?|watch|see)|top (?:stories|news|headlines|picks|reads)|"
+    r"don'?’?t miss(?: this| these| out)?|must[- ](?:reads?|watch|see)(?: (?:from|on|at) [\w'’ .&-]{1,30})?|"
+    r"top (?:stories|news|headlines|picks|reads)|"
     r"(?:latest|recent|breaking) (?:news|stories|headlines|articles|posts|updates|videos)|"
     r"trending(?: now| stories| articles| news| today| topics)?|latest|popular|what'?’?s (?:trending|popular|hot|new)|"
     r"most (?:read|popular|viewed|shared|commented|emailed|watched|recent)(?: (?:stories|articles|news|now|today|this week|in [\w'’ .&-]{1,30}))?|"
@@ -266,6 +267,15 @@ BOILERPLATE_RULES = (
     ("abonnieren abonnez suscríbete suscribirse abbonati abbonarti assine assinar abonneer",
      r"^\W*(?:jetzt )?(?:abonnieren|abonnez-vous|suscríbete|suscribirse|abbonati|abbonarti|assine(?: já)?|assinar|"
      r"abonneer(?: nu)?)\W*$"),
+    # the end of a story: "(END)" (news agencies), "Jane Doe contributed to this report", "Write to Jane Doe at
+    # jane@example.com", and Chinese sites' "【责任编辑：...】" / "【纠错】"
+    ("end fin ende", r"^\W*[(\[](?:end|fin|ende)[)\]]\W*$"),
+    ("contributed", r"\bcontributed (?:reporting )?to this (?:report|story|article)\b"),
+    ("write", r"^\W*write to [\w .'’-]{2,60}? at [\w.+-]+@[\w-]+\.[\w.]+\W*$"),
+    ("纠 责 責 编 編", r"^\W*[【\[](?:纠错|責任編輯|责任编辑|编辑|編輯)"),
+    ("loading", r"^\W*loading\b.{0,40}(?:\.\.\.|…)\W*$"),
+    # Japanese sites' member buttons: "記事保存", "> 新規会員登録", "> ログイン", "ご利用には会員登録が必要です"
+    ("員 保 ロ", r"^\W*(?:>\s*)?(?:新規会員登録|会員登録|ログイン|記事保存|evernote保存)\W*$|会員登録が必要"),
     # paywalls: "this article is for subscribers only", "already a subscriber?", "you have reached your limit of free
     # articles", "become a member to read the full story", in English and the page-furniture languages above
     ("subscribers members subscriber member",

@@ -654,6 +654,7 @@ def test_rule_triggers_cover_their_patterns():
         "Have a confidential tip for our reporters?", "Image caption, A bridge", "Subscribers-only content",
         "Jetzt weiterlesen mit einem Abonnement", "Lire la suite, abonnez-vous", "Sei già abbonato?",
         "Lesezeit: 3 Minuten", "3 min de lecture", "Audio anhören", "Jetzt abonnieren", "Abonnez-vous",
+        "(END)", "Jane Doe contributed to this report.", "Write to Jane Doe at jane@example.com", "Loading weather data ...",
     ]
     devset = Path(__file__).resolve().parents[1] / "devset" / "txt"
     lines = examples + [ln.strip() for f in sorted(devset.glob("*.txt"))[:40] for ln in f.read_text().split("\n") if ln.strip()]
@@ -832,3 +833,25 @@ def test_reading_time_listen_and_subscribe_buttons_in_other_languages(seg, line)
     out = seg.segment("\n".join(DE[:2] + [line] + DE[2:]))
     assert out["text"].split("\n") == DE
     assert [r["reason"] for r in out["removed"] if r["text"] == line] == ["boilerplate"]
+
+
+@pytest.mark.parametrize("line", ["(END)", "Jane Doe and John Roe contributed to this report.",
+                                  "Write to Jane Doe at jane.doe@example.com", "Loading weather data ...",
+                                  "【责任编辑:张三】", "> 新規会員登録", "記事保存"])
+def test_story_end_marks_contributor_and_contact_lines_and_site_buttons(seg, line):
+    out = seg.segment("\n".join(PROSE[:2] + [line] + PROSE[2:]))
+    assert out["text"].split("\n") == PROSE
+    assert [r["reason"] for r in out["removed"] if r["text"] == line] == ["boilerplate"]
+
+
+def test_a_must_reads_box_from_a_site_is_a_marker(seg):
+    heads = ["The Struggle to Save Lives Inside the City's Hospitals", "Why the Old Bridge Will Not Reopen Before Spring"]
+    out = seg.segment("\n".join(PROSE + ["More Must-Reads From TIME"] + [f"- {h}" for h in heads]))
+    assert out["text"].split("\n") == PROSE
+    assert [t["headline"] for t in out["teasers"]] == heads
+
+
+def test_sentences_about_endings_and_writing_stay(seg):
+    lines = PROSE[:2] + ["The end of the war was announced on Tuesday by the government, which said troops would return.",
+                         "She wrote to the mayor at his office in the town hall, asking for a meeting about the library."] + PROSE[2:]
+    assert seg.segment("\n".join(lines))["text"].split("\n") == lines
