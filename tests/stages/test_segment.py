@@ -15,6 +15,13 @@ PROSE = [
 ]
 
 
+def assert_removed(seg, line: str, reason: str = "boilerplate", body: list[str] = PROSE) -> None:
+    """``line`` set between the second and third paragraphs of ``body`` leaves the body, removed with ``reason``."""
+    out = seg.segment("\n".join(body[:2] + [line] + body[2:]))
+    assert out["text"].split("\n") == body
+    assert [r["reason"] for r in out["removed"] if r["text"] == line] == [reason]
+
+
 DE = ["Der Stadtrat hat am Montag einen neuen Haushalt für das kommende Jahr beschlossen, wie die Verwaltung mitteilte.",
       "Der Haushalt enthält Geld für Schulen, Straßen und eine neue Bibliothek im nördlichen Stadtteil.",
       "Kritiker sagten, der Plan tue nicht genug gegen die steigenden Mieten in der Stadt und im Umland.",
@@ -712,9 +719,7 @@ def test_the_report_a_mistake_widget_is_boilerplate(seg):
     for widget in ("Spotted a mistake? Highlight the text and press Ctrl + Enter to tell our editors.",
                    "Если вы заметили ошибку, выделите её мышью и нажмите Ctrl+Enter.",
                    "Iezīmējiet tekstu un spiediet Ctrl+Enter, lai nosūtītu labojamo teksta fragmentu redaktoram!"):
-        out = seg.segment("\n".join(PROSE[:2] + [widget] + PROSE[2:]))
-        assert out["text"].split("\n") == PROSE
-        assert [r["reason"] for r in out["removed"] if r["text"] == widget] == ["boilerplate"]
+        assert_removed(seg, widget)
 
 
 PAYWALL = ["This article is for subscribers only.", "Already a subscriber? Log in.",
@@ -728,9 +733,7 @@ PAYWALL = ["This article is for subscribers only.", "Already a subscriber? Log i
 
 @pytest.mark.parametrize("notice", PAYWALL)
 def test_paywall_notices_are_boilerplate(seg, notice):
-    out = seg.segment("\n".join(PROSE[:2] + [notice] + PROSE[2:]))
-    assert out["text"].split("\n") == PROSE
-    assert [r["reason"] for r in out["removed"] if r["text"] == notice] == ["boilerplate"]
+    assert_removed(seg, notice)
 
 
 @pytest.mark.parametrize("sentence", [
@@ -750,9 +753,7 @@ def test_sentences_about_members_and_reading_stay(seg, sentence):
     "Report a correction or typo", "This story has been shared 1,234 times.", "Hide caption", "Enlarge this image",
     "Link copied!", "(opens in new tab)", "Have you got a story? Email news@example.com"])
 def test_furniture_lines_inside_an_article_are_boilerplate(seg, line):
-    out = seg.segment("\n".join(PROSE[:2] + [line] + PROSE[2:]))
-    assert out["text"].split("\n") == PROSE
-    assert [r["reason"] for r in out["removed"] if r["text"] == line] == ["boilerplate"]
+    assert_removed(seg, line)
 
 
 def test_a_sentence_that_starts_like_furniture_stays(seg):
@@ -769,9 +770,7 @@ def test_a_sentence_that_starts_like_furniture_stays(seg):
     "Reset restore all settings to the default values Done", "End of dialog window.",
     "View this post on Instagram", "Watch the video below"])
 def test_a_video_players_text_and_embed_buttons_are_boilerplate(seg, line):
-    out = seg.segment("\n".join(PROSE[:2] + [line] + PROSE[2:]))
-    assert out["text"].split("\n") == PROSE
-    assert [r["reason"] for r in out["removed"] if r["text"] == line] == ["boilerplate"]
+    assert_removed(seg, line)
 
 
 def test_an_embedded_posts_text_and_signature_stay(seg):
@@ -793,9 +792,7 @@ def test_an_embedded_posts_text_and_signature_stay(seg):
     ("Contributing: Jane Doe, USA TODAY", "boilerplate"),
     ("Image caption, The bridge was closed in 2019", "caption"), ("Media caption, Watch the moment it fell", "caption")])
 def test_ad_labels_disclaimers_credits_and_caption_labels(seg, line, reason):
-    out = seg.segment("\n".join(PROSE[:2] + [line] + PROSE[2:]))
-    assert out["text"].split("\n") == PROSE
-    assert [r["reason"] for r in out["removed"] if r["text"] == line] == [reason]
+    assert_removed(seg, line, reason)
 
 
 def test_sentences_about_contributing_tips_and_links_stay(seg):
@@ -830,18 +827,14 @@ def test_a_label_over_a_headline_is_its_kicker_not_the_last_items_author(seg):
                                   "Abonnez-vous", "Sigue leyendo", "Tiempo de lectura: 3 min", "Ascolta l'articolo",
                                   "3 min de lecture"])
 def test_reading_time_listen_and_subscribe_buttons_in_other_languages(seg, line):
-    out = seg.segment("\n".join(DE[:2] + [line] + DE[2:]))
-    assert out["text"].split("\n") == DE
-    assert [r["reason"] for r in out["removed"] if r["text"] == line] == ["boilerplate"]
+    assert_removed(seg, line, body=DE)
 
 
 @pytest.mark.parametrize("line", ["(END)", "Jane Doe and John Roe contributed to this report.",
                                   "Write to Jane Doe at jane.doe@example.com", "Loading weather data ...",
                                   "【责任编辑:张三】", "> 新規会員登録", "記事保存"])
 def test_story_end_marks_contributor_and_contact_lines_and_site_buttons(seg, line):
-    out = seg.segment("\n".join(PROSE[:2] + [line] + PROSE[2:]))
-    assert out["text"].split("\n") == PROSE
-    assert [r["reason"] for r in out["removed"] if r["text"] == line] == ["boilerplate"]
+    assert_removed(seg, line)
 
 
 def test_a_must_reads_box_from_a_site_is_a_marker(seg):
