@@ -379,10 +379,14 @@ class ArticleFactory:
         if total > n:  # a long article turns to a second story in the same place
             ctx2 = {**ctx, **self.context(), "place": ctx["place"]}
             sents += [render((pos + k * step) % n, ctx2) for k in range(total - n)]
-        if self.wire:  # about one sentence in 40 is wire copy (geometric gaps)
+        if self.wire:  # about one sentence in 40 is wire copy (geometric gaps), each wire sentence once per article
+            used = set()
             j = int(-math.log(1.0 - rnd()) * 40)
             while j < total:
-                sents[j] = pick(self.wire)
+                w = pick(self.wire)
+                if w not in used:  # (an article that pastes a sentence twice is what the quality filter rejects)
+                    used.add(w)
+                    sents[j] = w
                 j += 1 + int(-math.log(1.0 - rnd()) * 40)
         out, k = [], 0
         for m in sizes:

@@ -84,3 +84,21 @@ def test_a_build_of_generated_documents(tmp_path):
 
     teasers = sum(pq.read_metadata(p).num_rows for p in (Path(summary["path"]) / "teasers").rglob("*.parquet"))
     assert teasers > 2 * c["written"]
+
+
+def test_wire_copy_is_not_pasted_twice_into_an_article(tmp_path):
+    """About one sentence in 40 comes from the seed articles (wire copy); an article uses each at most once (a
+    sentence pasted twice is what the quality filter's repetition rules reject, so it would skew the benchmarks)."""
+    from builder.generate import seed_sentences
+
+    generate(tmp_path / "w", 400, seed=5, fmt="jsonl")
+    wire = [s for s in seed_sentences() if len(s.split()) >= 8]
+    used = twice = 0
+    for line in (tmp_path / "w" / "articles-00000.jsonl").open(encoding="utf-8"):
+        rec = json.loads(line)
+        if rec["kind"] in ("repeated", "exact_duplicate", "near_duplicate"):
+            continue
+        counts = [rec["text"].count(s) for s in wire]
+        used += sum(c > 0 for c in counts)
+        twice += sum(c > 1 for c in counts)
+    assert used > 20 and twice == 0
