@@ -148,7 +148,7 @@ class QualityFilter(Stage):
             if dup > self.max_duplicate_line_fraction:
                 return "duplicate_lines", (f"{dup:.2f} of lines repeat > "
                                            f"filter.max_duplicate_line_fraction={self.max_duplicate_line_fraction}")
-        if (self._top or self._dup) and len(words) > 1:
+        if self._top or self._dup:
             return repetition(words, len(text.encode("utf-8", "surrogatepass")), self._top, self._dup)
         return None
 
@@ -256,8 +256,8 @@ def repetition(words: list[bytes], total: int, top: list[tuple[int, float]],
     # the words of the windows that repeat, each counted once
     depth = np.zeros(n_words + 1, np.int64)
     first = np.flatnonzero(cnt > 1)
-    np.add.at(depth, first, 1)
-    np.add.at(depth, first + n0, -1)
+    depth[first] += 1  # (the window starts are distinct, and so are their ends)
+    depth[first + n0] -= 1
     bound = int((stops - starts)[np.cumsum(depth[:-1]) > 0].sum())
     for n, frac in dup:
         if bound > frac * total:
@@ -293,10 +293,15 @@ def _counts(keys: np.ndarray) -> np.ndarray | None:
     return table[slots]
 
 
+def _ngrams(words: list[bytes], n: int):
+    """The text's n-grams, left to right, as tuples of words."""
+    return zip(*(words[j:] for j in range(n)))
+
+
 def _top_ngram(words: list[bytes], n: int) -> tuple[int, int]:
     """How often the most frequent ``n``-gram occurs, and its length in bytes with the spaces between its words
     (of equally frequent ones, the longest)."""
-    counts = Counter(zip(*(words[j:] for j in range(n))))
+    counts = Counter(_ngrams(words, n))
     most = max(counts.values())
     return most, max(sum(map(len, g)) for g, c in counts.items() if c == most) + n - 1
 
@@ -305,7 +310,7 @@ def _duplicate_chars(words: list[bytes], n: int) -> int:
     """Bytes of the words in repeated ``n``-grams, as Gopher counts them: left to right, an n-gram seen before
     counts (its words joined) and the scan jumps past it; otherwise it moves on by one word."""
     seen: set[tuple[bytes, ...]] = set()
-    grams = list(zip(*(words[j:] for j in range(n))))
+    grams = list(_ngrams(words, n))
     out, i, m = 0, 0, len(grams)
     while i < m:
         g = grams[i]

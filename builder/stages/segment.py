@@ -624,11 +624,12 @@ class BoilerplateSegmenter(Stage):
                 has_meta = last_item is not None
                 k = nxt
                 continue
-            next_is_headline = nxt < n and not lines[nxt].label and self._headline_like(lines[nxt])
+            is_label = self._is_section_label(c)
+            next_is_headline = is_label and nxt < n and not lines[nxt].label and self._headline_like(lines[nxt])
             # (a bulleted label is a kicker only over an unbulleted headline in a list that opens so: "* Gear", then
             # the headline)
-            if self._is_section_label(c) and (not c.bullet or next_is_headline and not lines[nxt].bullet
-                                              and (last_item is None or kicker_first)):
+            if is_label and (not c.bullet or next_is_headline and not lines[nxt].bullet
+                             and (last_item is None or kicker_first)):
                 # a label: the kicker of the next headline (lists that put labels first, or after a blurb),
                 # else the section of the last headline (one label per headline)
                 if last_item is None or kicker_first or has_blurb:

@@ -226,8 +226,8 @@ BOILERPLATE_RULES = (
      r"(?:nützlich|hilfreich)|cet article vous a-t-il été utile|(?:te|le) (?:ha )?(?:resultado|sido|pareció) útil)\b"),
     ("permalink", r"\bpermalink\b"),
     # a web video player's text (video.js and its like), whole lines, or lines that start with its settings dialog
-    ("video this play now playback captions descriptions subtitles audio fullscreen picture close end stream seek current "
-     "duration remaining loaded beginning text font reset background window",
+    ("video play playing playback captions descriptions subtitles audio fullscreen picture modal dialog stream seek "
+     "current duration remaining loaded color font restore edge",  # (rare words of each phrase: "this", "text" are not)
      r"^\W*(?:(?:video player is loading|this is a modal window|play video|now playing|playback rate|"
      r"(?:captions|subtitles) settings(?:, opens (?:captions|subtitles) settings dialog)?|"
      r"(?:descriptions|captions|subtitles) off(?:, selected)?|audio track|fullscreen|non-fullscreen|picture-in-picture|"
@@ -244,8 +244,8 @@ BOILERPLATE_RULES = (
     # furniture lines inside an article, whole lines only: "Story continues below advertisement", "Continue reading the
     # main story", "Supported by", "Listen to this article", "Gift this article", "Reuse this content", "Hide caption",
     # "Enlarge this image", "Link copied!", "Opens in a new window", "This story has been shared 1,234 times"
-    ("continues continue skip supported listen gift give share reuse report shared hide toggle enlarge click link copied "
-     "opens open full",
+    ("continues continue skip supported listen gift give share reuse error correction typo mistake shared hide toggle "
+     "enlarge click copied opens app full",
      r"^\W*(?:(?:story|article) continues (?:below|after)(?: (?:this )?(?:advertisement|ad))?|advertisement continues below|"
      r"continue reading (?:the main story|below|the rest of the story)|skip advertisement|supported by|"
      r"listen to (?:this )?(?:article|story)(?:\W+\d+\s*min(?:ute)?s?)?|\d+\s*min(?:ute)?s? listen|"

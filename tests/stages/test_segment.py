@@ -662,6 +662,11 @@ def test_rule_triggers_cover_their_patterns():
         "Jetzt weiterlesen mit einem Abonnement", "Lire la suite, abonnez-vous", "Sei già abbonato?",
         "Lesezeit: 3 Minuten", "3 min de lecture", "Audio anhören", "Jetzt abonnieren", "Abonnez-vous",
         "(END)", "Jane Doe contributed to this report.", "Write to Jane Doe at jane@example.com", "Loading weather data ...",
+        "Open in app", "Report an error", "Report a correction or typo", "Read the full story", "Gift this article",
+        "Hide caption", "Enlarge this image", "This story has been shared 1,234 times.", "Now Playing", "Play Video",
+        "Close Modal Dialog", "Text Edge Style None", "Reset restore all settings", "Audio Track", "Stream Type LIVE",
+        "Remaining Time -0:00", "Duration 0:00", "Playback Rate", "Font Family Proportional Sans-Serif",
+        "This is a modal window.", "End of dialog window.",
     ]
     devset = Path(__file__).resolve().parents[1] / "devset" / "txt"
     lines = examples + [ln.strip() for f in sorted(devset.glob("*.txt"))[:40] for ln in f.read_text().split("\n") if ln.strip()]
