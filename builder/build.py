@@ -236,6 +236,9 @@ def build(cfg: DictConfig | dict) -> dict:
 
 def _build_locked(p: Plan, executor=None) -> dict:
     """Run the pipeline and put the release in place; the caller holds the version's lock."""
+    from builder.executors.base import use_memory_pool
+
+    use_memory_pool(p.c["executor"].get("memory_pool"))  # the driver's (each worker sets its own)
     work_root = Path(p.c["paths"]["work_dir"]).expanduser()
     work = work_root / p.fingerprint[:16]
     result = _run(p.c, p.source, p.inputs, work, p.models, executor)

@@ -30,12 +30,15 @@ class LocalExecutor(Executor):
             one per CPU core, ``1`` runs everything in this process (no pool).
         progress: show a progress bar (on a terminal; log lines otherwise).
         keep_work: keep the work folder after a successful build.
+        memory_pool: pyarrow's allocator in every process (see
+            :func:`~builder.executors.base.use_memory_pool`).
     """
 
     name = "local"
 
-    def __init__(self, processes: int = 0, progress: bool = True, keep_work: bool = False):
-        super().__init__(progress, keep_work)
+    def __init__(self, processes: int = 0, progress: bool = True, keep_work: bool = False,
+                 memory_pool: str = "jemalloc"):
+        super().__init__(progress, keep_work, memory_pool)
         self.processes = processes if processes > 0 else (os.cpu_count() or 1)
         self._pool = None
         self._cfg = None

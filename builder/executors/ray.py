@@ -128,14 +128,16 @@ class RayExecutor(Executor):
         processes: the local executor's name for ``num_workers``, used when
             ``num_workers`` is 0 (so ``debug=default``, which sets
             ``executor.processes=1``, runs one worker at a time on Ray too).
+        memory_pool: pyarrow's allocator in the driver and every task and
+            actor (see :func:`~builder.executors.base.use_memory_pool`).
     """
 
     name = "ray"
 
     def __init__(self, address: str | None = None, num_workers: int = 0, num_cpus: float = 1,
                  num_gpus: float | None = None, progress: bool = True, keep_work: bool = False,
-                 processes: int = 0):
-        super().__init__(progress, keep_work)
+                 processes: int = 0, memory_pool: str = "jemalloc"):
+        super().__init__(progress, keep_work, memory_pool)
         if processes and not num_workers:  # the local executor's name for it (debug=default sets 1)
             num_workers = processes
         if num_workers < 0:

@@ -140,3 +140,53 @@ def test_one_process_runs_everything_here():
         ex.stop()
     assert {r["pid"] for r in out} == {os.getpid()}
     assert ex._pool is None
+
+
+def memory_pool(task):
+    """A task: the pyarrow allocator of the process that ran it."""
+    import pyarrow as pa
+
+    time.sleep(0.1)
+    return {"pid": os.getpid(), "pool": pa.default_memory_pool().backend_name}
+
+
+def test_every_process_uses_the_configured_arrow_memory_pool(monkeypatch):
+    import pyarrow as pa
+
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    before = pa.default_memory_pool()
+    cfg = config()
+    cfg["executor"]["memory_pool"] = "system"
+    ex = LocalExecutor(processes=2, progress=False, memory_pool="system")
+    try:
+        ex.start(cfg)
+        out = ex.map(memory_pool, list(range(8)), "pools")
+    finally:
+        ex.stop()
+        pa.set_memory_pool(before)
+    assert len({r["pid"] for r in out}) == 2  # the driver and the worker both ran tasks
+    assert {r["pool"] for r in out} == {"system"}
+
+
+def test_memory_pool_names_are_checked_and_the_environment_wins(monkeypatch):
+    import pyarrow as pa
+
+    from builder.errors import BuilderError
+    from builder.executors.base import use_memory_pool
+
+    with pytest.raises(BuilderError, match="executor.memory_pool='tcmalloc' is not one of jemalloc"):
+        LocalExecutor(memory_pool="tcmalloc")
+    before = pa.default_memory_pool()
+    try:
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
+        assert use_memory_pool("mimalloc") == before.backend_name  # the user's environment decides
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
+        assert use_memory_pool("system") == "system" == pa.default_memory_pool().backend_name
+        try:
+            pa.jemalloc_memory_pool()
+            expected = "jemalloc"
+        except NotImplementedError:  # a pyarrow built without it falls back to the system allocator
+            expected = "system"
+        assert use_memory_pool("jemalloc") == expected == pa.default_memory_pool().backend_name
+    finally:
+        pa.set_memory_pool(before)
