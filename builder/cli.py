@@ -76,9 +76,13 @@ def run_build(cfg) -> dict | None:
     from hydra.errors import InstantiationException
     from omegaconf.errors import MissingMandatoryValue
 
-    from builder.build import build
-
     try:
+        # before anything imports pyarrow: it picks its allocator once, at import
+        from builder.executors.base import use_memory_pool
+
+        use_memory_pool(OmegaConf.select(cfg, "executor.memory_pool", default=None))
+        from builder.build import build
+
         return build(cfg)
     except BuilderError as e:
         if _debug(cfg):

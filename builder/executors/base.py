@@ -24,31 +24,49 @@ _PIPELINE = None  # one per worker process
 MEMORY_POOLS = ("jemalloc", "mimalloc", "system", "default")
 
 
-def use_memory_pool(name: str | None) -> str:
-    """Make ``name`` pyarrow's default memory pool in this process; returns the backend in use.
+_POOL_SET = None  # the value this process put in ARROW_DEFAULT_MEMORY_POOL (one the user set is theirs)
+
+
+def use_memory_pool(name: str | None) -> str | None:
+    """Make ``name`` pyarrow's memory pool here and in the processes started from here on.
 
     pyarrow's own default (mimalloc since pyarrow 20) keeps freed pages for
-    reuse: with shards read, written and freed over and over, a build's peak
-    RSS was about 90 MB higher per process than with jemalloc (measured on
-    10k and 100k articles; see the README's benchmarks). ``"default"``, or
-    ``ARROW_DEFAULT_MEMORY_POOL`` in the environment, leaves pyarrow's choice.
-    A pyarrow built without jemalloc (the macOS and Windows wheels) falls
-    back to the system allocator.
+    reuse: with shards read, written and freed over and over, a 100k-article
+    build's driver peaked ~125 MB higher writing the release than with
+    jemalloc (see the README's benchmarks). pyarrow reads
+    ``ARROW_DEFAULT_MEMORY_POOL`` once, when it is imported, and much of its
+    C++ (the Parquet writer, IPC, compute) allocates from that pool whatever
+    ``pa.set_memory_pool`` says, so the variable is set here, before the CLI
+    imports pyarrow, and spawned workers inherit it. Where pyarrow is already
+    loaded (the build called from Python), ``set_memory_pool`` covers what it
+    can. ``"default"``, or the variable set by the user, leaves pyarrow's
+    choice. jemalloc exists only in pyarrow's Linux builds: elsewhere it
+    means the system allocator. Returns the pool asked of pyarrow (None: its
+    own choice).
     """
-    import pyarrow as pa
-
-    if name not in MEMORY_POOLS and name is not None:
+    global _POOL_SET
+    if name is not None and name not in MEMORY_POOLS:
         raise BuilderError(f"executor.memory_pool={name!r} is not one of {', '.join(MEMORY_POOLS)}")
-    if not name or name == "default" or os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        return pa.default_memory_pool().backend_name
-    make = {"jemalloc": pa.jemalloc_memory_pool, "mimalloc": pa.mimalloc_memory_pool,
-            "system": pa.system_memory_pool}[name]
-    try:
-        pool = make()
-    except NotImplementedError:  # this pyarrow was built without it
-        pool = pa.system_memory_pool()
-    pa.set_memory_pool(pool)
-    return pool.backend_name
+    current = os.environ.get("ARROW_DEFAULT_MEMORY_POOL")
+    if current and current != _POOL_SET:  # the user's own setting
+        return current
+    if not name or name == "default":
+        if current:  # undo what this process set for an earlier build
+            del os.environ["ARROW_DEFAULT_MEMORY_POOL"]
+            _POOL_SET = None
+        return None
+    if name == "jemalloc" and not sys.platform.startswith("linux"):
+        name = "system"
+    os.environ["ARROW_DEFAULT_MEMORY_POOL"] = _POOL_SET = name
+    if "pyarrow" in sys.modules:
+        import pyarrow as pa
+
+        try:
+            pa.set_memory_pool({"jemalloc": pa.jemalloc_memory_pool, "mimalloc": pa.mimalloc_memory_pool,
+                                "system": pa.system_memory_pool}[name]())
+        except NotImplementedError:  # this pyarrow was built without it
+            pa.set_memory_pool(pa.system_memory_pool())
+    return name
 
 
 def init_worker(cfg: dict) -> None:

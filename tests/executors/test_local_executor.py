@@ -150,11 +150,22 @@ def memory_pool(task):
     return {"pid": os.getpid(), "pool": pa.default_memory_pool().backend_name}
 
 
-def test_every_process_uses_the_configured_arrow_memory_pool(monkeypatch):
+@pytest.fixture
+def no_pool_setting(monkeypatch):
+    """No ARROW_DEFAULT_MEMORY_POOL during the test, and none left after it; the default pool restored."""
     import pyarrow as pa
 
-    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    from builder.executors import base
+
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "")
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")  # restored (to unset) at teardown
+    monkeypatch.setattr(base, "_POOL_SET", None)
     before = pa.default_memory_pool()
+    yield
+    pa.set_memory_pool(before)
+
+
+def test_every_process_uses_the_configured_arrow_memory_pool(no_pool_setting):
     cfg = config()
     cfg["executor"]["memory_pool"] = "system"
     ex = LocalExecutor(processes=2, progress=False, memory_pool="system")
@@ -163,12 +174,27 @@ def test_every_process_uses_the_configured_arrow_memory_pool(monkeypatch):
         out = ex.map(memory_pool, list(range(8)), "pools")
     finally:
         ex.stop()
-        pa.set_memory_pool(before)
     assert len({r["pid"] for r in out}) == 2  # the driver and the worker both ran tasks
     assert {r["pool"] for r in out} == {"system"}
 
 
-def test_memory_pool_names_are_checked_and_the_environment_wins(monkeypatch):
+def test_a_fresh_process_allocates_from_the_pool_the_cli_sets(no_pool_setting):
+    """pyarrow reads the variable when imported: the CLI sets it first, and pyarrow's own C++ pool follows."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from builder.executors.base import use_memory_pool; use_memory_pool(sys.argv[1]); "
+            "import pyarrow as pa; print(pa.default_memory_pool().backend_name)")
+    names = {}
+    for name in ("system", "mimalloc"):
+        names[name] = subprocess.run([sys.executable, "-c", code, name], capture_output=True, text=True,
+                                     check=True).stdout.strip()
+    assert names == {"system": "system", "mimalloc": "mimalloc"}
+
+
+def test_memory_pool_names_are_checked_and_the_environment_wins(no_pool_setting, monkeypatch):
+    import os
+
     import pyarrow as pa
 
     from builder.errors import BuilderError
@@ -176,17 +202,10 @@ def test_memory_pool_names_are_checked_and_the_environment_wins(monkeypatch):
 
     with pytest.raises(BuilderError, match="executor.memory_pool='tcmalloc' is not one of jemalloc"):
         LocalExecutor(memory_pool="tcmalloc")
-    before = pa.default_memory_pool()
-    try:
-        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
-        assert use_memory_pool("mimalloc") == before.backend_name  # the user's environment decides
-        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
-        assert use_memory_pool("system") == "system" == pa.default_memory_pool().backend_name
-        try:
-            pa.jemalloc_memory_pool()
-            expected = "jemalloc"
-        except NotImplementedError:  # a pyarrow built without it falls back to the system allocator
-            expected = "system"
-        assert use_memory_pool("jemalloc") == expected == pa.default_memory_pool().backend_name
-    finally:
-        pa.set_memory_pool(before)
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
+    assert use_memory_pool("mimalloc") == "system"  # the user's environment decides
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
+    assert use_memory_pool("system") == "system" == pa.default_memory_pool().backend_name
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"  # for the workers started from here on
+    assert use_memory_pool("default") is None and "ARROW_DEFAULT_MEMORY_POOL" not in os.environ
