@@ -37,7 +37,7 @@ PARQUET_OPTIONS = dict(
     data_page_version="2.0",
     version="2.6",
 )
-ROW_GROUP_SIZE = 10_000
+ROW_GROUP_SIZE = 2_000
 #: rows per row group of the work shards: the unit the writer reads back
 WORK_ROW_GROUP = 512
 
