@@ -163,6 +163,27 @@ def stage_versions(c: dict) -> dict:
     return out
 
 
+def fingerprint_of(c: dict, inputs: list, models: dict) -> str:
+    """The release's fingerprint: ``json_digest`` of the builder version, every input's relative path and
+    digest, the output config, the models and the stage versions (a stage whose behaviour changed ships under
+    a new version name), hashed as the JSON is made, a thousand inputs at a time: the whole text would be
+    ~100 bytes per input, and the pairs as Python objects more."""
+    import hashlib
+
+    def dumps(obj) -> str:
+        return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+    h = hashlib.sha256()
+    # the keys in sorted order, as json_digest writes them: builder, config, inputs, models, stages
+    h.update(dumps({"builder": __version__, "config": output_config(c)})[:-1].encode("utf-8"))
+    h.update(b',"inputs":[')
+    for i in range(0, len(inputs), 1000):
+        h.update(((b"," if i else b"") + dumps([(f.rel, f.sha256) for f in inputs[i:i + 1000]])[1:-1].encode("utf-8")))
+    h.update(b"],")
+    h.update(dumps({"models": models, "stages": stage_versions(c)})[1:].encode("utf-8"))
+    return h.hexdigest()
+
+
 def plan(cfg: DictConfig | dict, before_scan=None) -> Plan:
     """Resolve the config, scan and digest the inputs, identify the models.
 
@@ -190,13 +211,7 @@ def plan(cfg: DictConfig | dict, before_scan=None) -> Plan:
         stage = instantiate_stage(c.get(group))
         if stage is not None and getattr(stage, "identity", None):
             models[group] = stage.identity
-    fingerprint = json_digest({
-        "builder": __version__,
-        "inputs": [(f.rel, f.sha256) for f in inputs],
-        "config": output_config(c),
-        "models": models,
-        "stages": stage_versions(c),  # a stage whose behaviour changed ships under a new version name
-    })
+    fingerprint = fingerprint_of(c, inputs, models)
     return Plan(c, name, str(version), base, source, inputs, ner, models, fingerprint)
 
 
@@ -238,7 +253,7 @@ def _build_locked(p: Plan, executor=None) -> dict:
     """Run the pipeline and put the release in place; the caller holds the version's lock."""
     from builder.executors.base import use_memory_pool
 
-    use_memory_pool(p.c["executor"].get("memory_pool"))  # the driver's (each worker sets its own)
+    use_memory_pool(p.c["executor"].get("memory_pool"))  # the CLI set it before importing pyarrow; workers inherit it
     work_root = Path(p.c["paths"]["work_dir"]).expanduser()
     work = work_root / p.fingerprint[:16]
     result = _run(p.c, p.source, p.inputs, work, p.models, executor)
@@ -246,7 +261,7 @@ def _build_locked(p: Plan, executor=None) -> dict:
         shutil.rmtree(stale, ignore_errors=True)  # left by a killed build (we hold the lock)
     staging = p.base / f".staging-{p.version}-{os.getpid()}"
     try:
-        _write_release(staging, p, result)
+        head = _write_release(staging, p, result)
         os.rename(staging, p.target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -261,7 +276,7 @@ def _build_locked(p: Plan, executor=None) -> dict:
         except OSError:
             pass
     _update_latest(p.base, p.version)
-    _update_changelog(p.base, p.target)
+    _update_changelog(p.base, p.target, head)
     return result["counts"]
 
 
@@ -325,7 +340,7 @@ def _concat(paths: list[Path], schema: pa.Schema) -> pa.Table:
     return pa.concat_tables([t.cast(schema) for t in tabs]) if tabs else schema.empty_table()
 
 
-def _write_release(root: Path, p: Plan, result: dict) -> None:
+def _write_release(root: Path, p: Plan, result: dict) -> dict:
     c, name, version, fingerprint, inputs, models = p.c, p.name, p.version, p.fingerprint, p.inputs, p.models
     from builder.release import card as card_mod
     from builder.release.charts import render_charts
@@ -377,7 +392,9 @@ def _write_release(root: Path, p: Plan, result: dict) -> None:
         "builder_version": __version__,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "config_sha256": json_digest(output_config(c)),
-        "inputs": [{"path": f.rel, "bytes": f.size, "sha256": f.sha256} for f in inputs],
+        # written line by line from the scanned inputs (write_manifest): a list of dicts and its
+        # JSON text would be ~1 KB per input at once, the largest memory a 100k-input build held
+        "inputs": ({"path": f.rel, "bytes": f.size, "sha256": f.sha256} for f in inputs),
         "models": models,
         "labelers": labelers,
         "stages": [s for s in stages if s],
@@ -402,23 +419,40 @@ def _write_release(root: Path, p: Plan, result: dict) -> None:
     known = {r["path"]: r for cf in configs.values() for sp in cf["splits"].values() for r in sp["file_records"]}
     files = sorted(p for p in root.rglob("*") if p.is_file())
     manifest["files"] = [known.get(p.relative_to(root).as_posix()) or file_record(root, p) for p in files]
-    (root / "manifest.json").write_text(manifest_json(manifest), encoding="utf-8")
+    write_manifest(root / "manifest.json", manifest)
+    return {k: v for k, v in manifest.items() if k not in ("inputs", "files")}
 
 
-def manifest_json(manifest: dict) -> str:
+def write_manifest(path: Path, manifest: dict) -> None:
     """The manifest, indented, with one compact line per input and per file.
 
-    ``json.dumps(indent=2)`` runs the pure-Python encoder; on a manifest listing
-    100k inputs that is seconds, and a line per record reads (and diffs) better.
+    ``inputs`` and ``files`` may be any iterables of records: they are written
+    as they come, so the manifest of a corpus of millions of inputs is never
+    in memory whole. ``json.dumps(indent=2)`` of such lists would also run the
+    pure-Python encoder (seconds at 100k inputs), and a line per record reads
+    (and diffs) better.
     """
-    lists = {k: manifest[k] for k in ("inputs", "files") if isinstance(manifest.get(k), list) and manifest[k]}
     nonce = os.urandom(8).hex()  # a marker no value of the manifest can hold
-    marks = {k: f"@@{k}-{nonce}@@" for k in lists}
+    marks = {k: f"@@{k}-{nonce}@@" for k in ("inputs", "files") if k in manifest}
     text = json.dumps({**manifest, **marks}, indent=2, ensure_ascii=False, default=str)
-    for k, rows in lists.items():
-        body = ",\n    ".join(json.dumps(r, ensure_ascii=False, default=str) for r in rows)
-        text = text.replace(json.dumps(marks[k]), "[\n    " + body + "\n  ]", 1)
-    return text + "\n"
+    places = sorted((text.index(json.dumps(m)), k) for k, m in marks.items())
+    with open(path, "w", encoding="utf-8") as fh:
+        pos = 0
+        for at, k in places:
+            fh.write(text[pos:at])
+            rows, n = [], 0
+            for r in manifest[k]:
+                rows.append(json.dumps(r, ensure_ascii=False, default=str))
+                if len(rows) == 1000:
+                    fh.write(("[\n    " if not n else ",\n    ") + ",\n    ".join(rows))
+                    n += len(rows)
+                    rows = []
+            if rows:
+                fh.write(("[\n    " if not n else ",\n    ") + ",\n    ".join(rows))
+                n += len(rows)
+            fh.write("\n  ]" if n else "[]")
+            pos = at + len(json.dumps(marks[k]))
+        fh.write(text[pos:] + "\n")
 
 
 def _update_latest(base: Path, version: str) -> None:
@@ -429,9 +463,8 @@ def _update_latest(base: Path, version: str) -> None:
     os.replace(tmp, base / "LATEST")
 
 
-def _update_changelog(base: Path, target: Path) -> None:
-    """Prepend this version's entry to ``dist/<name>/CHANGELOG.md``."""
-    m = json.loads((target / "manifest.json").read_text())
+def _update_changelog(base: Path, target: Path, m: dict) -> None:
+    """Prepend this version's entry (``m``: the manifest without its lists) to ``dist/<name>/CHANGELOG.md``."""
     path = base / "CHANGELOG.md"
     old = path.read_text(encoding="utf-8") if path.exists() else "# Changelog\n"
     head, _, rest = old.partition("\n")

@@ -45,7 +45,7 @@ REJECT_SCHEMA = pa.schema(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InputFile:
     """One input file: where it is, its name relative to the source root, and its digest."""
 

@@ -193,3 +193,38 @@ def test_export_formats(tmp_path, corpus):
     docs = list(DocBin().from_disk(sp[0]).get_docs(spacy.blank("en").vocab))
     assert docs and any(d.ents for d in docs)
     assert len(js) >= 4
+
+
+def test_manifest_lists_are_streamed_one_line_per_record(tmp_path):
+    from builder.build import write_manifest
+
+    n = 2500  # more than one batch of lines
+    records = ({"path": f"a/{i:05d}.txt", "bytes": i, "sha256": f"{i:064x}"} for i in range(n))
+    head = {"name": "x", "version": "0.1.0", "inputs": records, "counts": {"read": n}, "files": iter(()),
+            "note": "@@inputs@@ is only text"}
+    write_manifest(tmp_path / "manifest.json", head)
+    text = (tmp_path / "manifest.json").read_text(encoding="utf-8")
+    m = json.loads(text)
+    assert m["inputs"] == [{"path": f"a/{i:05d}.txt", "bytes": i, "sha256": f"{i:064x}"} for i in range(n)]
+    assert m["files"] == [] and m["counts"] == {"read": n} and m["note"] == "@@inputs@@ is only text"
+    lines = text.splitlines()
+    assert sum(ln.startswith('    {"path": "a/') for ln in lines) == n  # one compact line per input
+    assert list(m) == ["name", "version", "inputs", "counts", "files", "note"]  # the order as given
+
+
+def test_fingerprint_is_the_digest_of_the_whole_description(tmp_path):
+    """Hashed a thousand inputs at a time, it is still json_digest of one document (across batch edges)."""
+    from builder.build import __version__, fingerprint_of, output_config, plain_config, stage_versions
+    from builder.ids import json_digest
+    from builder.sources.base import InputFile
+    from conftest import compose
+
+    c = plain_config(compose(["ner=none", f"source.path={tmp_path}"]))
+    models = {"lang": "cld2+lingua"}
+    for n in (1, 1000, 1001, 2345):
+        inputs = [InputFile(path=f"{tmp_path}/{i}", rel=f"d/é \"{i}\".txt", size=i, sha256=f"{i:064x}")
+                  for i in range(n)]
+        whole = json_digest({"builder": __version__, "inputs": [(f.rel, f.sha256) for f in inputs],
+                             "config": output_config(c), "models": models, "stages": stage_versions(c)})
+        assert fingerprint_of(c, inputs, models) == whole
+    assert fingerprint_of(c, inputs[:-1], models) != fingerprint_of(c, inputs, models)
