@@ -1,4 +1,4 @@
-"""Split a scraped text into article body, boilerplate and headline teasers (``segment.rules.v5``).
+"""Split a scraped text into article body, boilerplate and headline teasers (``segment.rules.v6``).
 
 Every line of the normalised text gets exactly one label:
 
@@ -170,6 +170,10 @@ _LANG_WORDS_PER_LINE = 200
 #: ``min_prose_words`` or more (when that is lower than ``min_stopword_ratio``), and never less than _MIN_PROSE_RATIO.
 _PROSE_SHARE = 0.4
 _MIN_PROSE_RATIO = 0.02
+#: A document without a stop-word list whose long lines carry at least this share of their words in lines that
+#: end a sentence asks a sentence end of its prose (Burmese "။", Amharic "።"); Thai, which ends sentences with a
+#: space, does not.
+_PUNCTUATED_SHARE = 0.6
 
 #: Comment headers are short lines ("35 Comments »", "Leave a Reply"), the longest "10 thoughts on “<the title>”".
 _HEADER_WORDS = 40
@@ -241,7 +245,7 @@ class BoilerplateSegmenter(Stage):
     """
 
     name: ClassVar[str] = "segment"
-    version: ClassVar[str] = "segment.rules.v5"
+    version: ClassVar[str] = "segment.rules.v6"
     requires: ClassVar[tuple[str, ...]] = ("norm", "title")
     assigns: ClassVar[tuple[str, ...]] = ("text", "title", "teasers", "removed")
 
@@ -381,8 +385,9 @@ class BoilerplateSegmenter(Stage):
             pos = end + 1
         stop = self._stop_set(tokens)
         min_ratio = self._stop_ratios(out, stop)
+        punctuated = stop is None and self._punctuated(out)
         for ln in out:
-            self._classify(ln, stop, min_ratio)
+            self._classify(ln, stop, min_ratio, punctuated)
         # a short credit line ("(Image: ...)", "Jane Doe | Getty Images") makes the line above it a caption
         prev = None
         for ln in out:
@@ -468,14 +473,28 @@ class BoilerplateSegmenter(Stage):
         upper = long_ratios[len(long_ratios) * 3 // 4]
         return max(min(self.min_stopword_ratio, _PROSE_SHARE * upper), _MIN_PROSE_RATIO)
 
-    def _classify(self, ln: _Line, stop: frozenset[str] | None, min_ratio: float) -> None:
-        """Set the kinds the stop words decide (prose needs ``min_ratio``) and (for lines that are not prose) title case."""
+    def _punctuated(self, lines: list[_Line]) -> bool:
+        """Whether the document's long lines end their sentences: at least ``_PUNCTUATED_SHARE`` of the words in
+        lines of ``3 * min_prose_words`` or more (those that could be prose without a sentence end) are in lines
+        that end with one. Where no stop-word list speaks for a line, such a document's long lines without a
+        sentence end (headlines, link lists) are not prose."""
+        total = ended = 0
+        for ln in lines:
+            if not ln.kind and ln.n_words >= 3 * self.min_prose_words:
+                total += ln.n_words
+                if ln.ends_sentence:
+                    ended += ln.n_words
+        return total > 0 and ended >= _PUNCTUATED_SHARE * total
+
+    def _classify(self, ln: _Line, stop: frozenset[str] | None, min_ratio: float, punctuated: bool = False) -> None:
+        """Set the kinds the stop words decide (prose needs ``min_ratio``; in a ``punctuated`` document without
+        a stop-word list, a sentence end too) and (for lines that are not prose) title case."""
         n = ln.n_words
         if stop is None:
             stop = frozenset()
         if not ln.kind:
             if n >= self.min_prose_words and ln.stop_ratio >= min_ratio and (
-                    ln.ends_sentence or n >= 3 * self.min_prose_words):
+                    ln.ends_sentence or n >= 3 * self.min_prose_words and not punctuated):
                 ln.kind = "prose"
             elif TABLE_ROW_RE.match(ln.t) or (n >= 5 and max(4, 0.4 * n) <= sum(map(str.isdigit, ln.words)) < n):
                 ln.kind = "table"  # "| 1 | Jane Doe | 5040 |" or "1 Jane Doe 5040 5 1 17 27"

@@ -121,8 +121,32 @@ def test_every_line_accounted_for(seg):
 
 
 # ---------------------------------------------------------------- segment.rules.v2, v3
-def test_version_is_v5(seg):
-    assert seg.version == "segment.rules.v5"
+def test_version_is_v6(seg):
+    assert seg.version == "segment.rules.v6"
+
+
+def _myanmar_line(rng, words: int, end: str = "") -> str:
+    """Made-up words in Myanmar script (no stop-word list covers them), ``end`` after the last."""
+    letters = "ကခဂဃငစဆဇညတထဒဓနပဖဗဘမယရလဝသဟအ"
+    return " ".join("".join(rng.choice(letters) + "ာ" for _ in range(rng.randint(2, 4))) for _ in range(words)) + end
+
+
+def test_without_a_stop_word_list_a_punctuated_document_asks_prose_to_end_a_sentence(seg):
+    """segment.rules.v6: in a language without a stop-word list whose long lines mostly end with a full stop
+    (Myanmar "။"), long lines without one (a "most read" list after the article) are not prose; where
+    the long lines do not end sentences (Thai writes a space), they still are."""
+    import random
+
+    rng = random.Random(7)
+    body = [_myanmar_line(rng, 24, "။") for _ in range(5)]
+    tail = [_myanmar_line(rng, 10) for _ in range(5)]
+    lines = ["Home", "* News", "* Sport", ""] + [x for b in body for x in (b, "")] + \
+            [x for t in tail for x in (t, "31 October 2018", "")] + ["* Menu"]
+    text = "\n".join(lines)
+    assert seg.segment(text)["text"].split("\n") == body
+    unpunctuated = [b[:-1] for b in body]  # the same article, no sentence ends
+    text = "\n".join(["Home", "* News", ""] + [x for b in unpunctuated for x in (b, "")] + ["* Menu"])
+    assert seg.segment(text)["text"].split("\n") == unpunctuated
 
 
 def test_pull_quotes_leave_the_body():
