@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import hashlib
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 
 from builder.errors import BuilderError
@@ -41,17 +44,68 @@ def _names(root: Path, config: str) -> dict:
     return {}
 
 
-def _rows(root: Path, config: str, split: str) -> dict[str, dict]:
+class _SplitIndex:
+    """One split of one release as sorted arrays, ~40 bytes a row whatever its text: ``ids`` (bytes),
+    ``digests`` (a 64-bit digest of the whole row: rows are equal when their digests are) and, for a config
+    with a label column, ``labels``. Read a row group at a time; a repeated id keeps its last row."""
+
+    def __init__(self, root: Path, config: str, split: str, label_col: str | None = None):
+        ids, digests, labels = [], [], []
+        for f in sorted((root / config).glob(f"{split}-*.parquet")):
+            for batch in pq.ParquetFile(f).iter_batches(batch_size=2_000):
+                cols = dict(zip(batch.schema.names, (c.to_pylist() for c in batch.columns)))
+                ids.append(np.array([i.encode("utf-8") for i in cols["id"]], dtype=bytes))
+                digests.append(np.fromiter(map(_row_digest, zip(*cols.values())), dtype=np.uint64,
+                                           count=batch.num_rows))
+                if label_col:
+                    labels.append(np.array(cols[label_col], dtype=object))
+        self.ids = np.concatenate(ids) if ids else np.array([], dtype=bytes)
+        self.digests = np.concatenate(digests) if digests else np.array([], dtype=np.uint64)
+        self.labels = np.concatenate(labels) if labels else np.array([], dtype=object) if label_col else None
+        order = np.argsort(self.ids, kind="stable")
+        ids = self.ids[order]
+        last = np.ones(len(ids), dtype=bool)  # the last row of each id, as a dict keyed by id would keep
+        last[:-1] = ids[1:] != ids[:-1]
+        keep = order[last]
+        self.ids, self.digests = self.ids[keep], self.digests[keep]
+        if self.labels is not None:
+            self.labels = self.labels[keep]
+
+
+def _row_digest(values: tuple) -> int:
+    """64 bits of a row's values (in column order): ``repr`` is exact for the str, int, float, bool, None,
+    list and dict values Arrow gives, and faster than JSON with sorted keys."""
+    return int.from_bytes(hashlib.blake2b(repr(values).encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                          "little")
+
+
+def _entities(root: Path, config: str, split: str, wanted: set[str]) -> dict[str, dict]:
+    """``{id: {(start, end): label}}`` of the rows in ``wanted``, read a row group at a time."""
     out = {}
     for f in sorted((root / config).glob(f"{split}-*.parquet")):
-        for r in pq.read_table(f).to_pylist():
-            out[r["id"]] = r
+        for batch in pq.ParquetFile(f).iter_batches(batch_size=2_000, columns=["id", "entities"]):
+            for i, ents in zip(batch.column("id").to_pylist(), batch.column("entities").to_pylist()):
+                if i in wanted:
+                    out[i] = {(e["start"], e["end"]): e["label"] for e in ents}
     return out
+
+
+def _decode(ids) -> list[str]:
+    return [i.decode("utf-8") for i in ids]
+
+
+#: changed NER rows whose entities are compared at once (a pass over both splits' id and entity columns each)
+_ENTITY_BATCH = 100_000
 
 
 def diff_releases(old: Path, new: Path, new_version: str | None = None) -> dict:
     """Differences between two release folders (``new`` may be a staging folder
-    without its manifest yet: then ``new_version`` names it)."""
+    without its manifest yet: then ``new_version`` names it).
+
+    Memory: ~40 bytes per row of the largest split (its ids and row digests),
+    and the entities of at most ``_ENTITY_BATCH`` changed NER rows; rows are
+    never all in memory (whole splits as Python dicts took 1.5 GB for two
+    100k-article releases without NER)."""
     for p in (old, new):
         if not (p / "manifest.json").is_file() and not (p is new and new_version and p.is_dir()):
             raise BuilderError(f"{p} is not a release folder (no manifest.json)")
@@ -60,40 +114,54 @@ def diff_releases(old: Path, new: Path, new_version: str | None = None) -> dict:
                       if p.is_dir() and p.name not in ("arrow", "audit") and any(p.glob("*.parquet"))})
     for conf in configs:
         names_old, names_new = _names(old, conf), _names(new, conf)
+        col = LABEL_COLUMNS.get(conf)
         cres = {}
         for split in SPLITS:
-            a, b = _rows(old, conf, split), _rows(new, conf, split)
-            added = sorted(set(b) - set(a))
-            removed = sorted(set(a) - set(b))
-            common = set(a) & set(b)
-            changed = sorted(i for i in common if a[i] != b[i])
+            a, b = _SplitIndex(old, conf, split, col), _SplitIndex(new, conf, split, col)
+            common, ia, ib = np.intersect1d(a.ids, b.ids, assume_unique=True, return_indices=True)
+            added = np.setdiff1d(b.ids, a.ids, assume_unique=True)
+            removed = np.setdiff1d(a.ids, b.ids, assume_unique=True)
+            differs = a.digests[ia] != b.digests[ib]
+            changed = common[differs]
             moves: Counter = Counter()
             if conf == "ner":
-                for i in changed:
-                    ea = {(e["start"], e["end"]): e["label"] for e in a[i]["entities"]}
-                    eb = {(e["start"], e["end"]): e["label"] for e in b[i]["entities"]}
-                    for span in set(ea) | set(eb):
-                        la, lb = ea.get(span, "(none)"), eb.get(span, "(none)")
-                        if la != lb:
-                            moves[(la, lb)] += 1
-            elif conf in LABEL_COLUMNS:
-                col = LABEL_COLUMNS[conf]
+                for start in range(0, len(changed), _ENTITY_BATCH):
+                    batch = _decode(changed[start:start + _ENTITY_BATCH])  # in id order: ties in the counts keep it
+                    wanted = set(batch)
+                    ea_all, eb_all = _entities(old, conf, split, wanted), _entities(new, conf, split, wanted)
+                    for i in batch:
+                        ea, eb = ea_all.get(i, {}), eb_all.get(i, {})
+                        for span in set(ea) | set(eb):
+                            la, lb = ea.get(span, "(none)"), eb.get(span, "(none)")
+                            if la != lb:
+                                moves[(la, lb)] += 1
+            elif col:
                 na, nb = names_old.get(col, []), names_new.get(col, [])
-                for i in changed:
-                    la, lb = _lab(a[i][col], na), _lab(b[i][col], nb)
+                for x, y in zip(a.labels[ia[differs]], b.labels[ib[differs]]):
+                    la, lb = _lab(x, na), _lab(y, nb)
                     if la != lb:
                         moves[(la, lb)] += 1
-            cres[split] = {"old": len(a), "new": len(b), "added": len(added), "removed": len(removed),
+            cres[split] = {"old": len(a.ids), "new": len(b.ids), "added": len(added), "removed": len(removed),
                            "changed": len(changed), "label_changes": [[x, y, n] for (x, y), n in moves.most_common()],
-                           "examples": {"added": added[:5], "removed": removed[:5], "changed": changed[:5]}}
+                           "examples": {"added": _decode(added[:5]), "removed": _decode(removed[:5]),
+                                        "changed": _decode(changed[:5])}}
         res["configs"][conf] = cres
     if (new / "README.md").is_file():  # a staging folder gets its card after the diff
         _card_changes(old, new, res)
-    ma = json.loads((old / "manifest.json").read_text())
-    vb = new_version or json.loads((new / "manifest.json").read_text()).get("version")
-    res["versions"] = [ma.get("version"), vb]
+    res["versions"] = [_manifest_version(old), new_version or _manifest_version(new)]
     res["config_changes"] = _config_changes(old, new)
     return res
+
+
+def _manifest_version(root: Path) -> str | None:
+    """The manifest's ``version``, read from its first lines: the manifest lists every input and can be
+    100 MB; its head (name, version, fingerprint) comes first, one key a line."""
+    with open(root / "manifest.json", encoding="utf-8") as fh:
+        for _, line in zip(range(50), fh):
+            m = re.match(r'\s{2}"version": (".*"),?$', line)
+            if m:
+                return json.loads(m.group(1))
+    return json.loads((root / "manifest.json").read_text(encoding="utf-8")).get("version")  # another layout
 
 
 def _card_changes(old: Path, new: Path, res: dict) -> None:
