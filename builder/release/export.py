@@ -22,9 +22,11 @@ from builder.release.diff import SPLITS, _names
 
 
 def _tables(root: Path, config: str, split: str):
+    """The split's rows in release order, a row group at a time (a split is never in memory whole)."""
     files = sorted((root / config).glob(f"{split}-*.parquet"))
     for f in files:
-        yield from pq.read_table(f).to_pylist()
+        for batch in pq.ParquetFile(f).iter_batches(batch_size=2_000):
+            yield from batch.to_pylist()
 
 
 def export_jsonl(root: Path, out: Path) -> list[Path]:
@@ -32,18 +34,21 @@ def export_jsonl(root: Path, out: Path) -> list[Path]:
     for conf_dir in sorted(p for p in root.iterdir() if p.is_dir() and p.name not in ("arrow", "audit")):
         names = _names(root, conf_dir.name)
         for split in SPLITS:
-            rows = list(_tables(root, conf_dir.name, split))
-            if not rows:
-                continue
             path = out / conf_dir.name / f"{split}.jsonl"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8") as fh:
-                for r in rows:
+            fh = None
+            try:
+                for r in _tables(root, conf_dir.name, split):
+                    if fh is None:  # an empty split gets no file
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        fh = path.open("w", encoding="utf-8")
                     for col, ns in names.items():
                         v = r.get(col)
                         r[col] = [ns[x] for x in v] if isinstance(v, list) else ns[v]
                     fh.write(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n")
-            written.append(path)
+            finally:
+                if fh is not None:
+                    fh.close()
+                    written.append(path)
     return written
 
 
@@ -53,21 +58,24 @@ def export_conll(root: Path, out: Path) -> list[Path]:
         raise BuilderError(f"{root} has no ner config to export as CoNLL (was it built with ner=none?)")
     written = []
     for split in SPLITS:
-        rows = sorted(_tables(root, "ner", split), key=lambda r: (r["article_id"], r["sentence"]))
-        if not rows:
-            continue
+        # release order: articles in input order, each one's sentences together and in order
         path = out / "ner" / f"{split}.conll"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as fh:
-            last = None
-            for r in rows:
+        fh, last = None, None
+        try:
+            for r in _tables(root, "ner", split):
+                if fh is None:  # an empty split gets no file
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    fh = path.open("w", encoding="utf-8")
                 if r["article_id"] != last:
                     fh.write("-DOCSTART- -X- -X- O\n\n")
                     last = r["article_id"]
                 for tok, tag in zip(r["tokens"], r["ner_tags"]):
                     fh.write(f"{tok.replace(' ', '_')} {names[tag]}\n")
                 fh.write("\n")
-        written.append(path)
+        finally:
+            if fh is not None:
+                fh.close()
+                written.append(path)
     return written
 
 

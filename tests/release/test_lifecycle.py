@@ -189,6 +189,11 @@ def test_export_formats(tmp_path, corpus):
     conll = export_conll(root, out)
     text = conll[0].read_text()
     assert text.startswith("-DOCSTART-") and any(ln.endswith("B-GPE") for ln in text.splitlines())
+    # one document per article, in release order (streamed: an article's sentences are together)
+    rows = pq.read_table(sorted((root / "ner").glob("train-*.parquet"))[0], columns=["article_id", "tokens"]).to_pylist()
+    firsts = [r["tokens"][0].replace(" ", "_") for i, r in enumerate(rows) if not i or r["article_id"] != rows[i - 1]["article_id"]]
+    docs = text.split("-DOCSTART- -X- -X- O\n\n")[1:]
+    assert [d.split(" ", 1)[0] for d in docs] == firsts
     js = export_jsonl(root, out)
     row = json.loads((out / "stance" / "train.jsonl").read_text().splitlines()[0])
     assert row["label"] in ("agree", "disagree", "discuss", "unrelated")
