@@ -91,6 +91,8 @@ class ReadResult:
 def safe_name(name: str) -> str:
     """A file name as text that any UTF-8 writer accepts: undecodable bytes and
     control characters are shown escaped (``\\xff``), never dropped."""
+    if name.isascii() and name.isprintable():  # most names: no copy (a scan of 100k files keeps them all)
+        return name
     name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     if name.isprintable():
         return name
