@@ -132,7 +132,7 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
 
     n_learned = 0
     if bp is not None:
-        lines_h, lines_d = _frequent_lines(shard_dirs, line_hash, bp.min_clusters)
+        lines_h, lines_d = _frequent_lines(shard_dirs, sizes, line_hash, bp.min_clusters)
         groups = np.concatenate(doc_group) if doc_group else np.array([], np.int64)
         names = sorted(group_names, key=group_names.get)
         learned = bp.learn_arrays(groups, root, lines_h, lines_d, names)
@@ -189,7 +189,8 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
             "splits": dict(Counter(s for s, dup in zip(split_of, duplicate.tolist()) if not dup))}
 
 
-def _frequent_lines(shard_dirs: list[Path], line_hash: list[np.ndarray], min_count: int) -> tuple[np.ndarray, np.ndarray]:
+def _frequent_lines(shard_dirs: list[Path], sizes: list[int], line_hash: list[np.ndarray],
+                    min_count: int) -> tuple[np.ndarray, np.ndarray]:
     """The body lines whose hash occurs at least ``min_count`` times in the corpus: their hashes and documents.
 
     Only those can be learned boilerplate (a line must be in ``min_clusters`` stories), and they are few. The
@@ -206,14 +207,15 @@ def _frequent_lines(shard_dirs: list[Path], line_hash: list[np.ndarray], min_cou
     runs = np.diff(np.r_[starts, len(every)])
     frequent = every[starts[runs >= min_count]]
     del every, starts, runs
-    hashes, docs, start = [], [], 0
-    for d in shard_dirs:
-        lh = _read(d / "docs.parquet", ["line_hashes"]).column("line_hashes")
-        flat = pc.list_flatten(lh).to_numpy(zero_copy_only=False).astype(np.uint64)
-        keep = np.isin(flat, frequent)
-        hashes.append(flat[keep])
-        docs.append(pc.list_parent_indices(lh).to_numpy(zero_copy_only=False).astype(np.int64)[keep] + start)
-        start += len(lh)
+    hashes, docs, start = [np.array([], np.uint64)], [np.array([], np.int64)], 0
+    for d, n in zip(shard_dirs, sizes):  # (a shard whose documents were all rejected has no line_hashes column)
+        if n:
+            lh = _read(d / "docs.parquet", ["line_hashes"]).column("line_hashes")
+            flat = pc.list_flatten(lh).to_numpy(zero_copy_only=False).astype(np.uint64)
+            keep = np.isin(flat, frequent)
+            hashes.append(flat[keep])
+            docs.append(pc.list_parent_indices(lh).to_numpy(zero_copy_only=False).astype(np.int64)[keep] + start)
+        start += n
     return np.concatenate(hashes), np.concatenate(docs)
 
 
