@@ -200,13 +200,13 @@ def _frequent_lines(shard_dirs: list[Path], sizes: list[int], line_hash: list[np
     document); this holds ~16 bytes a line at most, and only while the hashes are joined."""
     if not line_hash:
         return np.array([], np.uint64), np.array([], np.int64)
+    from builder.stages.boilerplate import frequent_values
+
     every = np.concatenate(line_hash)
     line_hash.clear()
     every.sort()
-    starts = np.flatnonzero(np.r_[True, every[1:] != every[:-1]])
-    runs = np.diff(np.r_[starts, len(every)])
-    frequent = every[starts[runs >= min_count]]
-    del every, starts, runs
+    frequent = frequent_values(every, min_count)
+    del every
     hashes, docs, start = [np.array([], np.uint64)], [np.array([], np.int64)], 0
     for d, n in zip(shard_dirs, sizes):  # (a shard whose documents were all rejected has no line_hashes column)
         if n:

@@ -24,6 +24,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 import pyarrow as pa
@@ -440,14 +441,8 @@ def write_manifest(path: Path, manifest: dict) -> None:
         pos = 0
         for at, k in places:
             fh.write(text[pos:at])
-            rows, n = [], 0
-            for r in manifest[k]:
-                rows.append(json.dumps(r, ensure_ascii=False, default=str))
-                if len(rows) == 1000:
-                    fh.write(("[\n    " if not n else ",\n    ") + ",\n    ".join(rows))
-                    n += len(rows)
-                    rows = []
-            if rows:
+            records, n = iter(manifest[k]), 0
+            while rows := [json.dumps(r, ensure_ascii=False, default=str) for r in islice(records, 1000)]:
                 fh.write(("[\n    " if not n else ",\n    ") + ",\n    ".join(rows))
                 n += len(rows)
             fh.write("\n  ]" if n else "[]")

@@ -135,10 +135,9 @@ class Executor(ABC):
     name = "executor"
 
     def __init__(self, progress: bool = True, keep_work: bool = False, memory_pool: str = "jemalloc"):
-        check_memory_pool(memory_pool)
+        check_memory_pool(memory_pool)  # (applied from the config, before pyarrow loads: use_memory_pool)
         self.progress = progress
         self.keep_work = keep_work
-        self.memory_pool = memory_pool
 
     def prepare(self, cfg: dict) -> None:
         """Optionally start workers ahead of :meth:`start` (while the driver scans the inputs)."""

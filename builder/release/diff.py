@@ -44,6 +44,12 @@ def _names(root: Path, config: str) -> dict:
     return {}
 
 
+def batches(root: Path, config: str, split: str, columns: list[str] | None = None):
+    """The split's rows in release order as record batches of at most 2,000 rows (a split is never read whole)."""
+    for f in sorted((root / config).glob(f"{split}-*.parquet")):
+        yield from pq.ParquetFile(f).iter_batches(batch_size=2_000, columns=columns)
+
+
 class _SplitIndex:
     """One split of one release as sorted arrays, ~40 bytes a row whatever its text: ``ids`` (bytes),
     ``digests`` (a 64-bit digest of the whole row: rows are equal when their digests are) and, for a config
@@ -51,14 +57,12 @@ class _SplitIndex:
 
     def __init__(self, root: Path, config: str, split: str, label_col: str | None = None):
         ids, digests, labels = [], [], []
-        for f in sorted((root / config).glob(f"{split}-*.parquet")):
-            for batch in pq.ParquetFile(f).iter_batches(batch_size=2_000):
-                cols = dict(zip(batch.schema.names, (c.to_pylist() for c in batch.columns)))
-                ids.append(np.array([i.encode("utf-8") for i in cols["id"]], dtype=bytes))
-                digests.append(np.fromiter(map(_row_digest, zip(*cols.values())), dtype=np.uint64,
-                                           count=batch.num_rows))
-                if label_col:
-                    labels.append(np.array(cols[label_col], dtype=object))
+        for batch in batches(root, config, split):
+            cols = dict(zip(batch.schema.names, (c.to_pylist() for c in batch.columns)))
+            ids.append(np.array([i.encode("utf-8") for i in cols["id"]], dtype=bytes))
+            digests.append(np.fromiter(map(_row_digest, zip(*cols.values())), dtype=np.uint64, count=batch.num_rows))
+            if label_col:
+                labels.append(np.array(cols[label_col], dtype=object))
         self.ids = np.concatenate(ids) if ids else np.array([], dtype=bytes)
         self.digests = np.concatenate(digests) if digests else np.array([], dtype=np.uint64)
         self.labels = np.concatenate(labels) if labels else np.array([], dtype=object) if label_col else None
@@ -82,11 +86,10 @@ def _row_digest(values: tuple) -> int:
 def _entities(root: Path, config: str, split: str, wanted: set[str]) -> dict[str, dict]:
     """``{id: {(start, end): label}}`` of the rows in ``wanted``, read a row group at a time."""
     out = {}
-    for f in sorted((root / config).glob(f"{split}-*.parquet")):
-        for batch in pq.ParquetFile(f).iter_batches(batch_size=2_000, columns=["id", "entities"]):
-            for i, ents in zip(batch.column("id").to_pylist(), batch.column("entities").to_pylist()):
-                if i in wanted:
-                    out[i] = {(e["start"], e["end"]): e["label"] for e in ents}
+    for batch in batches(root, config, split, ["id", "entities"]):
+        for i, ents in zip(batch.column("id").to_pylist(), batch.column("entities").to_pylist()):
+            if i in wanted:
+                out[i] = {(e["start"], e["end"]): e["label"] for e in ents}
     return out
 
 

@@ -15,40 +15,47 @@ import argparse
 import json
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from builder.errors import BuilderError
-from builder.release.diff import SPLITS, _names
+from builder.release.diff import SPLITS, _names, batches
 
 
 def _tables(root: Path, config: str, split: str):
-    """The split's rows in release order, a row group at a time (a split is never in memory whole)."""
-    files = sorted((root / config).glob(f"{split}-*.parquet"))
-    for f in files:
-        for batch in pq.ParquetFile(f).iter_batches(batch_size=2_000):
-            yield from batch.to_pylist()
+    """The split's rows in release order, a batch at a time (a split is never in memory whole)."""
+    for batch in batches(root, config, split):
+        yield from batch.to_pylist()
+
+
+def _write_text(path: Path, chunks) -> bool:
+    """Write the strings ``chunks`` to ``path``, made (with its folder) at the first one: an empty split gets no
+    file. Returns whether it was written."""
+    fh = None
+    try:
+        for c in chunks:
+            if fh is None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fh = path.open("w", encoding="utf-8")
+            fh.write(c)
+    finally:
+        if fh is not None:
+            fh.close()
+    return fh is not None
 
 
 def export_jsonl(root: Path, out: Path) -> list[Path]:
     written = []
     for conf_dir in sorted(p for p in root.iterdir() if p.is_dir() and p.name not in ("arrow", "audit")):
         names = _names(root, conf_dir.name)
+        def lines(rows):
+            for r in rows:
+                for col, ns in names.items():
+                    v = r.get(col)
+                    r[col] = [ns[x] for x in v] if isinstance(v, list) else ns[v]
+                yield json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n"
+
         for split in SPLITS:
             path = out / conf_dir.name / f"{split}.jsonl"
-            fh = None
-            try:
-                for r in _tables(root, conf_dir.name, split):
-                    if fh is None:  # an empty split gets no file
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        fh = path.open("w", encoding="utf-8")
-                    for col, ns in names.items():
-                        v = r.get(col)
-                        r[col] = [ns[x] for x in v] if isinstance(v, list) else ns[v]
-                    fh.write(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n")
-            finally:
-                if fh is not None:
-                    fh.close()
-                    written.append(path)
+            if _write_text(path, lines(_tables(root, conf_dir.name, split))):
+                written.append(path)
     return written
 
 
@@ -57,25 +64,19 @@ def export_conll(root: Path, out: Path) -> list[Path]:
     if not names:
         raise BuilderError(f"{root} has no ner config to export as CoNLL (was it built with ner=none?)")
     written = []
+    def lines(rows):
+        """CoNLL text in release order: articles in input order, each one's sentences together and in order."""
+        last = None
+        for r in rows:
+            if r["article_id"] != last:
+                yield "-DOCSTART- -X- -X- O\n\n"
+                last = r["article_id"]
+            yield "".join(f"{tok.replace(' ', '_')} {names[tag]}\n" for tok, tag in zip(r["tokens"], r["ner_tags"])) + "\n"
+
     for split in SPLITS:
-        # release order: articles in input order, each one's sentences together and in order
         path = out / "ner" / f"{split}.conll"
-        fh, last = None, None
-        try:
-            for r in _tables(root, "ner", split):
-                if fh is None:  # an empty split gets no file
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    fh = path.open("w", encoding="utf-8")
-                if r["article_id"] != last:
-                    fh.write("-DOCSTART- -X- -X- O\n\n")
-                    last = r["article_id"]
-                for tok, tag in zip(r["tokens"], r["ner_tags"]):
-                    fh.write(f"{tok.replace(' ', '_')} {names[tag]}\n")
-                fh.write("\n")
-        finally:
-            if fh is not None:
-                fh.close()
-                written.append(path)
+        if _write_text(path, lines(_tables(root, "ner", split))):
+            written.append(path)
     return written
 
 

@@ -75,6 +75,13 @@ def source_group(source: str, url: str | None, by: str) -> str:
     return posixpath.dirname(source.split("#", 1)[0].split(":", 1)[0])
 
 
+def frequent_values(srt: np.ndarray, min_count: int) -> np.ndarray:
+    """The distinct values of the sorted array ``srt`` that occur at least ``min_count`` times."""
+    starts = np.flatnonzero(np.r_[True, srt[1:] != srt[:-1]])
+    runs = np.diff(np.r_[starts, len(srt)])
+    return srt[starts[runs >= min_count]]
+
+
 @dataclass
 class LearnedBoilerplate(Stage):
     """Find and remove lines that recur across stories of the same source.
@@ -129,11 +136,7 @@ class LearnedBoilerplate(Stage):
         if not len(line_hash):
             return {}
         # only hashes seen at least min_clusters times can qualify: a cheap first cut
-        srt = np.sort(line_hash)
-        starts = np.flatnonzero(np.r_[True, srt[1:] != srt[:-1]])
-        runs = np.diff(np.r_[starts, len(srt)])
-        frequent = srt[starts[runs >= self.min_clusters]]
-        del srt
+        frequent = frequent_values(np.sort(line_hash), self.min_clusters)
         if not len(frequent):
             return {}
         mask = np.isin(line_hash, frequent)
