@@ -92,6 +92,18 @@ def pool_sizes(cpus: float, num_workers: int, num_cpus: float) -> tuple[int, int
     return fits, max(1, int((cpus - 1) // num_cpus))
 
 
+def job_runtime_env() -> dict | None:
+    """The Ray job's ``runtime_env``: what its workers on every node need from the driver's environment.
+
+    pyarrow's allocator (``ARROW_DEFAULT_MEMORY_POOL``, set from
+    ``executor.memory_pool`` before pyarrow loads) must be in a worker's
+    environment when it starts: a local Ray's workers inherit the driver's, a
+    cluster's nodes do not.
+    """
+    pool = os.environ.get("ARROW_DEFAULT_MEMORY_POOL")
+    return {"env_vars": {"ARROW_DEFAULT_MEMORY_POOL": pool}} if pool else None
+
+
 class _Worker:
     """A pool actor: builds the pipeline (loads the models) once, then runs tasks."""
 
@@ -168,7 +180,7 @@ class RayExecutor(Executor):
             log.info("Starting Ray%s", f" (joining {self.address})" if self.address else " on this machine")
             try:
                 ray.init(address=self.address, include_dashboard=False, log_to_driver=True,
-                         logging_level=logging.WARNING)
+                         logging_level=logging.WARNING, runtime_env=job_runtime_env())
             except (ConnectionError, RuntimeError, ValueError) as e:
                 raise BuilderError(f"cannot start or join Ray at executor.address={self.address!r}: {e}") from e
             self._started_ray = True

@@ -145,3 +145,24 @@ def test_same_release_as_local_with_the_ner_actor_pool(ray_session, tmp_path):
     on_ray = build_on_ray(tmp_path / "ray", src, ["executor.num_workers=1", *ov])
     assert (Path(on_ray["path"]) / "ner").is_dir()
     assert_same_release(local, on_ray)
+
+
+def test_the_allocator_setting_reaches_cluster_workers(monkeypatch):
+    """A cluster's nodes do not inherit the driver's environment: the pool goes in the job's runtime_env."""
+    seen = {}
+
+    def fake_init(**kwargs):
+        seen.update(kwargs)
+        raise ConnectionError("no cluster here")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", fake_init)
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+    with pytest.raises(BuilderError, match=r"cannot start or join Ray at executor.address='ray://head:10001'"):
+        RayExecutor(address="ray://head:10001").start({})
+    assert seen["address"] == "ray://head:10001"
+    assert seen["runtime_env"] == {"env_vars": {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}}
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
+    with pytest.raises(BuilderError):
+        RayExecutor(address="ray://head:10001").start({})
+    assert seen["runtime_env"] is None
