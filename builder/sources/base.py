@@ -57,12 +57,18 @@ class InputFile:
 
 @dataclass(frozen=True)
 class Shard:
-    """A unit of work: whole files, or a record range ``[start, stop)`` of one file."""
+    """A unit of work: whole files, or a record range ``[start, stop)`` of one file.
+
+    ``offset``: where record ``start`` begins in the file (bytes), when the scan
+    found it, so a shard deep in a large file is read without reading what
+    comes before it. It follows from the file's content: not part of the key.
+    """
 
     index: int
     files: tuple[InputFile, ...]
     start: int = 0
     stop: int | None = None
+    offset: int | None = None
 
     @property
     def key(self) -> str:

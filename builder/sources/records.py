@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import accumulate
 
 from builder.errors import BuilderError
 from builder.sources.base import InputFile, ReadResult, Shard, Source, document_id
@@ -26,15 +27,18 @@ class _RecordSource(Source):
         self.date_field = date_field
         self.format_field = format_field
 
-    def _count(self, f: InputFile) -> int:
+    def _count(self, f: InputFile) -> tuple[int, list[int] | None]:
+        """Records in ``f``, and the byte offset of every ``shard_size``-th record where the format can seek
+        to it (else None)."""
         raise NotImplementedError
 
     def shards(self, files: list[InputFile]) -> list[Shard]:
         out: list[Shard] = []
         for f in files:
-            n = self._count(f)
-            for start in range(0, max(n, 1), self.shard_size):
-                out.append(Shard(index=len(out), files=(f,), start=start, stop=min(start + self.shard_size, n)))
+            n, offsets = self._count(f)
+            for k, start in enumerate(range(0, max(n, 1), self.shard_size)):
+                out.append(Shard(index=len(out), files=(f,), start=start, stop=min(start + self.shard_size, n),
+                                 offset=offsets[k] if offsets else None))
         return out
 
     def _row(self, res: ReadResult, rel: str, rec, where: str) -> None:
@@ -103,12 +107,21 @@ class JsonlSource(_RecordSource):
             return gzip.open(path, "rb")
         return open(path, "rb")
 
-    def _count(self, f: InputFile) -> int:
+    def _count(self, f: InputFile) -> tuple[int, list[int] | None]:
+        """Lines, and where every shard's first line starts (a gzip file cannot seek: None)."""
         try:
             with self._open(f.path) as fh:
-                return sum(1 for _ in fh)
+                if f.path.endswith(".gz"):
+                    return sum(1 for _ in fh), None
+                n, pos, offsets, size = 0, 0, [0], self.shard_size
+                for line in fh:
+                    n += 1
+                    pos += len(line)
+                    if n % size == 0:
+                        offsets.append(pos)
+                return n, offsets
         except OSError:
-            return 0
+            return 0, None
 
     def read(self, shard: Shard) -> ReadResult:
         res = ReadResult()
@@ -119,7 +132,11 @@ class JsonlSource(_RecordSource):
             res.reject(f.rel, "unreadable", f"{e.__class__.__name__}: {e}")
             return res
         with fh:
-            for lineno, line in enumerate(fh):
+            first = 0
+            if shard.offset is not None:  # straight to the shard's first line: no reading of the lines before it
+                fh.seek(shard.offset)
+                first = shard.start
+            for lineno, line in enumerate(fh, first):
                 if lineno < shard.start:
                     continue
                 if shard.stop is not None and lineno >= shard.stop:
@@ -146,12 +163,12 @@ class ParquetSource(_RecordSource):
     name = "parquet"
     patterns = ("*.parquet",)
 
-    def _count(self, f: InputFile) -> int:
+    def _count(self, f: InputFile) -> tuple[int, None]:
         import pyarrow.parquet as pq
         try:
-            return pq.ParquetFile(f.path).metadata.num_rows
+            return pq.ParquetFile(f.path).metadata.num_rows, None  # (a shard reads only its row groups)
         except Exception:
-            return 0
+            return 0, None
 
     def read(self, shard: Shard) -> ReadResult:
         import pyarrow.parquet as pq
@@ -170,8 +187,15 @@ class ParquetSource(_RecordSource):
             return res
         wanted = [c for c in {self.text_field, self.id_field, self.url_field, self.title_field,
                               self.date_field, self.format_field} if c and c in names]
-        table = pf.read(columns=sorted(wanted))
-        stop = shard.stop if shard.stop is not None else table.num_rows
-        for i, rec in enumerate(table.slice(shard.start, stop - shard.start).to_pylist()):
+        md = pf.metadata
+        stop = shard.stop if shard.stop is not None else md.num_rows
+        # only the row groups that hold the shard's rows: a shard of a large file holds its own rows, not the file's
+        ends = list(accumulate(md.row_group(g).num_rows for g in range(md.num_row_groups)))
+        groups = [g for g, end in enumerate(ends) if end > shard.start and end - md.row_group(g).num_rows < stop]
+        if not groups:
+            return res
+        first_row = ends[groups[0]] - md.row_group(groups[0]).num_rows
+        table = pf.read_row_groups(groups, columns=sorted(wanted))
+        for i, rec in enumerate(table.slice(shard.start - first_row, stop - shard.start).to_pylist()):
             self._row(res, f.rel, rec, f"row {shard.start + i}")
         return res

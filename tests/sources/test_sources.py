@@ -74,3 +74,88 @@ def test_parquet_source_and_wrong_schema(tmp_path):
     docs, rejects = _all(ParquetSource(str(tmp_path), shard_size=2))
     assert [d["raw"] for d in docs] == ["a story", "b story", "c story"]
     assert [(r["source"], r["reason"]) for r in rejects] == [("b.parquet", "wrong_schema")]
+
+
+def _records(n, fmt="record {}"):
+    return [{"text": fmt.format(i) + " " + "words " * (i % 7), "id": str(i)} for i in range(n)]
+
+
+def test_jsonl_shards_read_only_their_own_lines(tmp_path, monkeypatch):
+    """A shard deep in a large file seeks to its first line: reading it costs its own bytes, not the file's."""
+    f = tmp_path / "big.jsonl"
+    recs = _records(1000)
+    f.write_text("".join(json.dumps(r) + "\n" for r in recs[:500]) + "\n"  # a blank line: a record too
+                 + "".join(json.dumps(r) + "\n" for r in recs[500:]), encoding="utf-8")
+    src = JsonlSource(str(f), shard_size=100)
+    shards = src.shards(src.scan())
+    assert len(shards) == 11 and shards[-1].start == 1000 and shards[-1].stop == 1001
+    read = []
+    real_open = src._open
+
+    def counting_open(path):
+        fh = real_open(path)
+
+        class Counted:  # the bytes the shard's reader pulls out of the file
+            def __init__(self):
+                self.n = 0
+
+            def __iter__(self):
+                for line in fh:
+                    self.n += len(line)
+                    yield line
+
+            def seek(self, pos):
+                return fh.seek(pos)
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                fh.close()
+                read.append(self.n)
+
+        return Counted()
+
+    monkeypatch.setattr(src, "_open", counting_open)
+    docs, rejects = [], []
+    for sh in shards:
+        r = src.read(sh)
+        docs += r.docs
+        rejects += r.rejects
+    assert [d["raw"] for d in docs] == [r["text"] for r in recs]  # every record once, in file order
+    assert [(r["source"], r["reason"]) for r in rejects] == [("big.jsonl:line 501", "empty")]
+    size = f.stat().st_size
+    assert max(read) < 0.15 * size  # each of 11 shards reads about a tenth of the file, never all of it
+    assert sum(read) < 1.1 * size
+
+
+def test_jsonl_gzip_shards_without_offsets(tmp_path):
+    import gzip
+
+    recs = _records(250)
+    with gzip.open(tmp_path / "a.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in recs)
+    src = JsonlSource(str(tmp_path), shard_size=100)
+    assert [s.offset for s in src.shards(src.scan())] == [None, None, None]
+    docs, _ = _all(src)
+    assert [d["raw"] for d in docs] == [r["text"] for r in recs]
+
+
+def test_parquet_shards_read_only_their_row_groups(tmp_path, monkeypatch):
+    """A shard of a large Parquet file reads the row groups that hold its rows, not the whole file."""
+    recs = _records(1000)
+    pq.write_table(pa.Table.from_pylist(recs), tmp_path / "big.parquet", row_group_size=64)
+    pq.write_table(pa.table({"text": pa.array([], pa.string())}), tmp_path / "empty.parquet")
+    groups_read = []
+    real = pq.ParquetFile.read_row_groups
+
+    def spy(self, row_groups, *a, **k):
+        groups_read.append(list(row_groups))
+        return real(self, row_groups, *a, **k)
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", spy)
+    monkeypatch.setattr(pq.ParquetFile, "read", lambda *a, **k: pytest.fail("a shard read the whole file"))
+    docs, rejects = _all(ParquetSource(str(tmp_path), shard_size=300))
+    assert [d["raw"] for d in docs] == [r["text"] for r in recs] and not rejects
+    # rows [0,300) are in groups 0-4 (64 rows each), [300,600) in 4-9, [600,900) in 9-14, [900,1000) in 14-15
+    assert groups_read == [[0, 1, 2, 3, 4], [4, 5, 6, 7, 8, 9], [9, 10, 11, 12, 13, 14], [14, 15]]
