@@ -209,3 +209,27 @@ def test_memory_pool_names_are_checked_and_the_environment_wins(no_pool_setting,
     assert use_memory_pool("system") == "system" == pa.default_memory_pool().backend_name
     assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"  # for the workers started from here on
     assert use_memory_pool("default") is None and "ARROW_DEFAULT_MEMORY_POOL" not in os.environ
+
+
+def test_progress_without_a_terminal_is_logged_with_rate_and_time_left(monkeypatch, caplog):
+    """A build logged to a file (CI, a cluster job) shows how far it is, not only that it finished."""
+    import logging
+
+    from builder.executors import base
+
+    monkeypatch.setattr(base, "LOG_EVERY", 0.0)  # a line per shard (30 s apart by default)
+    ex = LocalExecutor(processes=1, progress=True)
+    with caplog.at_level(logging.INFO, logger="builder"):
+        assert ex.map(lambda t: {"i": t}, [0, 1, 2, 3], "clean") == [{"i": i} for i in range(4)]
+    lines = [r.getMessage() for r in caplog.records]
+    assert [ln.split(",")[0] for ln in lines[:3]] == ["clean: 1/4 shards (25%)", "clean: 2/4 shards (50%)",
+                                                      "clean: 3/4 shards (75%)"]
+    assert all(" shards/s, " in ln and ln.endswith(" left") for ln in lines[:3])
+    assert lines[3].startswith("clean: 4/4 shards in ")  # the last one: the total time
+    assert len(lines) == 4
+
+    monkeypatch.setattr(base, "LOG_EVERY", 3600.0)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="builder"):
+        ex.map(lambda t: {"i": t}, [0, 1, 2, 3], "clean")
+    assert [r.getMessage().split(" in ")[0] for r in caplog.records] == ["clean: 4/4 shards"]  # a short map: one line
