@@ -139,7 +139,12 @@ class Plan:
         if not self.target.exists():
             return None
         mf = self.target / "manifest.json"
-        old = json.loads(mf.read_text()).get("fingerprint") if mf.exists() else None
+        if mf.exists():
+            from builder.release.verify import read_manifest
+
+            old = read_manifest(self.target, skip=("inputs", "files")).get("fingerprint")
+        else:
+            old = None
         if old == self.fingerprint:
             log.info("Release %s %s is up to date (fingerprint %s): nothing to do", self.name, self.version,
                      self.fingerprint[:12])

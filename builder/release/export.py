@@ -127,7 +127,9 @@ def main(argv: list[str]) -> int:
     root = Path(a.path)
     if not (root / "manifest.json").is_file():
         raise BuilderError(f"{root} is not a release folder (no manifest.json)")
-    m = json.loads((root / "manifest.json").read_text())
+    from builder.release.verify import read_manifest
+
+    m = read_manifest(root, skip=("inputs", "files"))
     out = Path(a.out) if a.out else Path("export") / m["name"] / m["version"]
     if out.resolve() == root.resolve() or root.resolve() in out.resolve().parents:
         raise BuilderError("--out must be outside the release folder: releases are immutable")

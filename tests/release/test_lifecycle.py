@@ -263,3 +263,20 @@ def test_diff_matches_rows_by_id_without_holding_them(tmp_path):
     assert (sp["old"], sp["new"], sp["added"], sp["removed"], sp["changed"]) == (4, 4, 1, 1, 2)
     assert sp["examples"] == {"added": ["e"], "removed": ["a"], "changed": ["b", "c"]}
     assert sp["label_changes"] == [["agree", "disagree", 1]]
+
+
+def test_read_manifest_passes_over_the_inputs(tmp_path, corpus):
+    """verify, export and a rebuild read the manifest without its list of inputs (100 MB at a million inputs)."""
+    from builder.release.verify import read_manifest
+
+    s = build_release(tmp_path, corpus, FAST)
+    root = Path(s["path"])
+    whole = json.loads((root / "manifest.json").read_text())
+    assert len(whole["inputs"]) > 1 and whole["files"]
+    assert read_manifest(root) == {**whole, "inputs": []}
+    assert read_manifest(root, skip=("inputs", "files")) == {**whole, "inputs": [], "files": []}
+    (root / "manifest.json").write_text(json.dumps(whole))  # another layout: parsed whole
+    assert read_manifest(root) == {**whole, "inputs": []}
+    assert verify(root, load=False) == []
+    (root / "manifest.json").write_text(json.dumps(whole)[:-20])
+    assert verify(root, load=False)[0].startswith("manifest.json: not valid JSON")
