@@ -1,11 +1,12 @@
 """The barrier: the one step that sees the whole corpus, on small keyed data only.
 
 Per document it reads fixed-size keys from the phase-1 work files (the id, an
-exact-content hash, 16 LSH band hashes, a 64-value MinHash sketch, the source
-group and the hashes of body lines) into numpy arrays, never the text, and
+exact-content hash, 16 LSH band hashes, the source group; later the hashes of
+body lines, and the 64-value MinHash sketches of the documents that share a
+band hash with another) into numpy and Arrow arrays, never the text, and
 computes:
 
-* near-duplicate clusters (union-find over documents sharing the exact hash,
+* near-duplicate clusters (connected components of documents sharing the exact hash,
   or a band hash when their sketches confirm the similarity), the cluster id
   being the smallest member id, so it does not depend on order;
 * repeated ids (``duplicate_id``) and, with ``dedup.keep=false``, the
@@ -22,7 +23,6 @@ joins back.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -34,54 +34,107 @@ PAIR_TYPE = pa.list_(pa.struct([("headline", pa.string()), ("pair", pa.string())
 
 
 def _read(path: Path, columns: list[str]) -> pa.Table:
-    names = pq.read_schema(path).names
-    return pq.read_table(path, columns=[c for c in columns if c in names])
+    """The ``columns`` a work file has (a shard whose documents were all rejected has fewer)."""
+    with pq.ParquetFile(path) as pf:
+        names = pf.schema_arrow.names
+        return pf.read(columns=[c for c in columns if c in names])
 
 
-def union_find_clusters(keys: list[np.ndarray], rank: np.ndarray, verify: list[bool] | None = None,
-                        sketch: np.ndarray | None = None, min_similarity: float = 0.0) -> np.ndarray:
+def shared_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``(a[j], b[j])`` of documents that share a key value: neighbours in key order (a group of k
+    documents with one value gives its k - 1 consecutive pairs, in document order within the group)."""
+    order = np.argsort(keys, kind="stable")
+    same = np.flatnonzero(keys[order][1:] == keys[order][:-1])
+    return order[same], order[same + 1]
+
+
+def cluster_roots(keys: list[np.ndarray], rank: np.ndarray, verify: list[bool] | None = None,
+                  sketch=None, min_similarity: float = 0.0) -> np.ndarray:
     """Root (index of the lowest-ranked member) of every document's cluster.
 
     ``keys``: arrays of one uint64 key per document; documents sharing a key
     value in any array are joined. Where ``verify[i]`` is true (LSH bands), a
     pair sharing a key of ``keys[i]`` is joined only if their ``sketch`` rows
-    (MinHash values) agree in at least ``min_similarity`` of the positions.
+    (MinHash values; anything indexed by an array of document indices, or a
+    function that gives such a thing for the documents to check, sorted)
+    agree in at least ``min_similarity`` of the positions.
+    ``rank``: a permutation of ``0..n-1`` (the documents' order by id).
+    Clusters are the connected components of the joined pairs (scipy's
+    ``connected_components``: no Python loop over documents or pairs).
     """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     n = len(rank)
-    parent = np.arange(n)
-    check = sketch is not None and min_similarity > 0
+    if not n:
+        return np.array([], dtype=np.int64)
+    pairs = [shared_pairs(k) for k in keys]
+    checked = [bool(verify and verify[i]) and sketch is not None and min_similarity > 0 for i in range(len(keys))]
+    if callable(sketch) and any(checked):  # the sketches of the documents some band pair holds, and only those
+        sketch = sketch(np.unique(np.concatenate([x for (a, b), c in zip(pairs, checked) if c for x in (a, b)])))
+        if sketch is None:  # none to check against
+            checked = [False] * len(keys)
+    for i, (a, b) in enumerate(pairs):
+        if checked[i] and len(a):
+            ok = (sketch[a] == sketch[b]).mean(axis=1) >= min_similarity
+            pairs[i] = a[ok], b[ok]
+    a = np.concatenate([np.array([], np.int64)] + [a for a, _ in pairs])
+    b = np.concatenate([np.array([], np.int64)] + [b for _, b in pairs])
+    del pairs
+    graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    in_rank_order = np.argsort(rank)
+    comps, first = np.unique(component[in_rank_order], return_index=True)
+    lowest = np.empty(len(comps), dtype=np.int64)
+    lowest[comps] = in_rank_order[first]  # each component's lowest-ranked member
+    return lowest[component]
 
-    def find(x: int) -> int:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
 
-    for i, k in enumerate(keys):
-        order = np.argsort(k, kind="stable")
-        same = np.flatnonzero(k[order][1:] == k[order][:-1])
-        if check and verify and verify[i] and len(same):
-            sim = (sketch[order[same]] == sketch[order[same + 1]]).mean(axis=1)
-            same = same[sim >= min_similarity]
-        for j in same:  # only documents that share this key: few in a real corpus
-            a, b = find(int(order[j])), find(int(order[j + 1]))
-            if a != b:
-                if rank[b] < rank[a]:
-                    a, b = b, a
-                parent[b] = a
-    return np.array([find(i) for i in range(n)], dtype=np.int64)
+class SketchRows:
+    """The MinHash sketches (``rows``) of some of ``n`` documents (``index``), indexed like the array of all."""
+
+    def __init__(self, n: int, index: np.ndarray, rows: np.ndarray):
+        self.where = np.full(n, -1, dtype=np.int32)  # row of each document's sketch (4 bytes a document)
+        self.where[index] = np.arange(len(index), dtype=np.int32)
+        self.rows = rows
+
+    def __getitem__(self, docs: np.ndarray) -> np.ndarray:
+        return self.rows[self.where[docs]]
+
+
+def _sketches(shard_dirs: list[Path], sizes: list[int], docs: np.ndarray) -> SketchRows | None:
+    """The MinHash sketches of ``docs`` (sorted indices into the corpus): only the documents a band match
+    checks are read, as a sketch is 256 bytes a document (twice its band hashes). None where a shard has
+    no sketches (the check is then skipped, as before sketches existed)."""
+    rows, start = [], 0
+    for d, n in zip(shard_dirs, sizes):
+        mine = docs[(docs >= start) & (docs < start + n)] - start
+        if len(mine):
+            t = _read(d / "docs.parquet", ["sketch"])
+            if "sketch" not in t.column_names:
+                return None
+            flat = pc.list_flatten(t.column("sketch").take(pa.array(mine))).to_numpy(zero_copy_only=False)
+            rows.append(flat.astype(np.uint32).reshape(len(mine), -1))
+        start += n
+    return SketchRows(start, docs, np.concatenate(rows) if rows else np.zeros((0, 0), np.uint32))
+
+
+#: a document's reason to be left out of the release (``duplicate_reason``), by code
+REASONS = pa.array([None, "duplicate_id", "near_duplicate"], pa.string())
 
 
 def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
-    """Clusters, splits, learned boilerplate, stance pairs and corpus statistics."""
+    """Clusters, splits, learned boilerplate, stance pairs and corpus statistics.
+
+    Per document it holds numbers (keys, codes, indices) and its id in one Arrow
+    array; Python objects only per cluster root being split, per shard being
+    written, and per stance candidate."""
     out.mkdir(parents=True, exist_ok=True)
     dedup, bp = pipe.stages.get("dedup"), pipe.stages.get("boilerplate")
-    ids_parts, exact, bands, sketches, sizes = [], [], [], [], []
-    line_hash, doc_group, group_names = [], [], {}
+    ids_parts, exact, bands, sizes = [], [], [], []
+    doc_group, group_names = [], {}
     for d in shard_dirs:
-        t = _read(d / "docs.parquet", ["id", "exact_hash", "bands", "sketch", "group", "line_hashes"])
+        t = _read(d / "docs.parquet", ["id", "exact_hash", "bands", "group"])
         n = t.num_rows
         sizes.append(n)
         ids_parts.append(t.column("id").combine_chunks())
@@ -89,58 +142,63 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
             exact.append(np.array([int(h, 16) for h in t.column("exact_hash").to_pylist()], dtype=np.uint64))
             flat = pc.list_flatten(t.column("bands")).to_numpy(zero_copy_only=False).astype(np.uint64)
             bands.append(flat.reshape(n, -1))
-            if "sketch" in t.column_names:
-                sk = pc.list_flatten(t.column("sketch")).to_numpy(zero_copy_only=False).astype(np.uint32)
-                sketches.append(sk.reshape(n, -1))
         if bp is not None and n:
             groups = t.column("group").to_pylist()
             doc_group.append(np.array([group_names.setdefault(g, len(group_names)) for g in groups], np.int64))
-            line_hash.append(pc.list_flatten(t.column("line_hashes")).to_numpy(zero_copy_only=False).astype(np.uint64))
         del t
     ids = pa.concat_arrays(ids_parts) if ids_parts else pa.array([], pa.string())
+    del ids_parts
     n = len(ids)
+    by_id = pc.sort_indices(ids).to_numpy()  # (stable: equal ids in document order)
     rank = np.empty(n, dtype=np.int64)
-    rank[pc.sort_indices(ids).to_numpy()] = np.arange(n)
+    rank[by_id] = np.arange(n)
     if dedup is not None and n:
         ex, bd = np.concatenate(exact), np.concatenate(bands)
-        sk = np.concatenate(sketches) if len(sketches) == len(exact) else None
-        root = union_find_clusters([ex] + [bd[:, b] for b in range(bd.shape[1])], rank,
-                                   verify=[False] + [True] * bd.shape[1], sketch=sk,
-                                   min_similarity=getattr(dedup, "min_similarity", 0.0))
-        del ex, bd, sk
+        exact.clear()
+        bands.clear()
+        min_similarity = getattr(dedup, "min_similarity", 0.0)
+        root = cluster_roots([ex] + [bd[:, b] for b in range(bd.shape[1])], rank,
+                             verify=[False] + [True] * bd.shape[1], min_similarity=min_similarity,
+                             sketch=lambda docs: _sketches(shard_dirs, sizes, docs))
+        del ex, bd
     else:
-        root = union_find_clusters([], rank) if n else np.array([], dtype=np.int64)
-    exact.clear()
-    bands.clear()
-    sketches.clear()
+        root = cluster_roots([], rank) if n else np.array([], dtype=np.int64)
 
     # repeated ids: the first occurrence counts
-    order = np.argsort(rank, kind="stable")
-    id_list = ids.to_pylist()
     dup_id = np.zeros(n, dtype=bool)
-    for a, b in zip(order[:-1], order[1:]):
-        if id_list[a] == id_list[b]:
-            dup_id[max(a, b)] = True
+    if n > 1:
+        in_order = ids.take(pa.array(by_id))
+        same = pc.equal(in_order.slice(1), in_order.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+        dup_id[np.maximum(by_id[:-1], by_id[1:])[same]] = True
+        del in_order, same
     keep_dups = dedup.keep if dedup is not None else True
-    reason = np.where(dup_id, "duplicate_id",
-                      np.where((not keep_dups) & (root != np.arange(n)), "near_duplicate", ""))
-    duplicate = reason != ""
-    cluster_of = [id_list[r] for r in root]
+    reason = np.where(dup_id, 1, np.where((not keep_dups) & (root != np.arange(n)), 2, 0)).astype(np.int8)
+    duplicate = reason != 0
+    del dup_id, by_id
     splitter = pipe.stages["split"]
-    split_by_root = {r: splitter.assign(id_list[r]) for r in np.unique(root).tolist()}
-    split_of = [split_by_root[r] for r in root.tolist()]
+    names: list[str] = []
+    split_code = np.zeros(n, dtype=np.int8)  # by cluster root, then by document
+    roots = np.unique(root)
+    for lo in range(0, len(roots), 100_000):
+        part = roots[lo:lo + 100_000]
+        split_code[part] = [_code(names, splitter.assign(k)) for k in ids.take(pa.array(part)).to_pylist()]
+    split_code = split_code[root]
+    split_names = pa.array(names, pa.string())
+    kept = split_code[~duplicate]
+    codes, first = np.unique(kept, return_index=True)
+    counts = np.bincount(kept, minlength=len(names))
+    splits = {names[c]: int(counts[c]) for c in codes[np.argsort(first)]}  # (in order of first appearance)
 
     n_learned = 0
     if bp is not None:
-        lines_h, lines_d = _frequent_lines(shard_dirs, sizes, line_hash, bp.min_clusters)
+        lines_h, lines_d = _frequent_lines(shard_dirs, sizes, bp.min_clusters)
         groups = np.concatenate(doc_group) if doc_group else np.array([], np.int64)
-        names = sorted(group_names, key=group_names.get)
-        learned = bp.learn_arrays(groups, root, lines_h, lines_d, names)
+        learned = bp.learn_arrays(groups, root, lines_h, lines_d, sorted(group_names, key=group_names.get))
         rows = sorted((g, int(h)) for g, hs in learned.items() for h in hs)
         n_learned = len(rows)
         _write(pa.table({"group": pa.array([r[0] for r in rows], pa.string()),
                          "line_hash": pa.array([r[1] for r in rows], pa.uint64())}), out / "learned_boilerplate.parquet")
-        del lines_h, lines_d
+        del lines_h, lines_d, groups
 
     pairs = {}
     if pipe.pairer is not None:
@@ -153,10 +211,12 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
             per = [[] for _ in range(size)]
             for h, k in zip(*heads):
                 per[k].append(h)
+            shard_ids = ids.slice(pos, size).to_pylist()
+            clusters = ids.take(pa.array(root[pos:pos + size])).to_pylist()
             for k in range(size):
                 i = pos + k
                 if not duplicate[i]:
-                    arts.append({"id": id_list[i], "cluster_id": cluster_of[i], "split": split_of[i],
+                    arts.append({"id": shard_ids[k], "cluster_id": clusters[k], "split": names[split_code[i]],
                                  "title": titles[k], "headlines": per[k]})
             pos += size
         pairs = pipe.pairer.pairs(arts)
@@ -165,13 +225,15 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
     pos = 0
     for i, size in enumerate(sizes):
         sl = slice(pos, pos + size)
+        shard_ids = ids.slice(pos, size)
         _write(pa.table({
-            "id": ids.slice(pos, size),
-            "cluster_id": pa.array(cluster_of[sl], pa.string()),
-            "split": pa.array(split_of[sl], pa.string()),
+            "id": shard_ids,
+            "cluster_id": ids.take(pa.array(root[sl])),
+            "split": split_names.take(pa.array(split_code[sl])),
             "duplicate": pa.array(duplicate[sl], pa.bool_()),
-            "duplicate_reason": pa.array([r or None for r in reason[sl].tolist()], pa.string()),
-            "stance_pairs": pa.array([pairs.get(a, []) for a in id_list[sl]], PAIR_TYPE),
+            "duplicate_reason": REASONS.take(pa.array(reason[sl])),
+            "stance_pairs": pa.array([pairs.get(a, []) for a in shard_ids.to_pylist()] if pairs else [[]] * size,
+                                     PAIR_TYPE),
         }), out / f"keys-{i:05d}.parquet")
         pos += size
 
@@ -179,31 +241,42 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
     for d in shard_dirs:
         z = np.load(d / "df.npz")
         np.add.at(df, z["keys"], z["counts"])
-    kept = int((~duplicate).sum())
     tmp = out / ".df.tmp.npz"
-    np.savez_compressed(tmp, df=df, n_docs=np.int64(kept))
+    np.savez_compressed(tmp, df=df, n_docs=np.int64(int((~duplicate).sum())))
     os.replace(tmp, out / "df.npz")
-    n_clusters = len(split_by_root)
+    n_clusters = len(roots)
     return {"articles": n, "clusters": n_clusters, "duplicates": n - n_clusters,
-            "learned_boilerplate_lines": n_learned, "duplicates_dropped": int(duplicate.sum()),
-            "splits": dict(Counter(s for s, dup in zip(split_of, duplicate.tolist()) if not dup))}
+            "learned_boilerplate_lines": n_learned, "duplicates_dropped": int(duplicate.sum()), "splits": splits}
 
 
-def _frequent_lines(shard_dirs: list[Path], sizes: list[int], line_hash: list[np.ndarray],
-                    min_count: int) -> tuple[np.ndarray, np.ndarray]:
+def _code(names: list[str], name: str) -> int:
+    """``name``'s index in ``names`` (appended when new)."""
+    try:
+        return names.index(name)
+    except ValueError:
+        names.append(name)
+        return len(names) - 1
+
+
+def _frequent_lines(shard_dirs: list[Path], sizes: list[int], min_count: int) -> tuple[np.ndarray, np.ndarray]:
     """The body lines whose hash occurs at least ``min_count`` times in the corpus: their hashes and documents.
 
     Only those can be learned boilerplate (a line must be in ``min_clusters`` stories), and they are few. The
-    hashes of every line (``line_hash``, one array per shard; emptied here) are counted first, sorted in place;
-    the shards' line hashes are then read again, keeping the frequent lines with their document. Holding
-    every line's hash and document at once, and a sorted copy, took ~25 bytes a line (about 1.2 KB a
-    document); this holds ~16 bytes a line at most, and only while the hashes are joined."""
-    if not line_hash:
-        return np.array([], np.uint64), np.array([], np.int64)
+    hashes of every line are read and counted first (after the clusters are made, so never at the same time
+    as the band hashes), sorted in place; the shards' line hashes are then read again, keeping the frequent
+    lines with their document. Holding every line's hash and document at once, and a sorted copy, took ~25
+    bytes a line; this holds 8 bytes a line, and twice that only while the hashes are joined."""
     from builder.stages.boilerplate import frequent_values
 
-    every = np.concatenate(line_hash)
-    line_hash.clear()
+    parts = [pc.list_flatten(_read(d / "docs.parquet", ["line_hashes"]).column("line_hashes"))
+             .to_numpy(zero_copy_only=False).astype(np.uint64) for d, n in zip(shard_dirs, sizes) if n]
+    every, pos = np.empty(sum(map(len, parts)), np.uint64), 0
+    for k, part in enumerate(parts):  # joined shard by shard, each freed once copied: never two copies whole
+        every[pos:pos + len(part)] = part
+        pos += len(part)
+        parts[k] = None
+    if not pos:
+        return np.array([], np.uint64), np.array([], np.int64)
     every.sort()
     frequent = frequent_values(every, min_count)
     del every

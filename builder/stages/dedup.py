@@ -5,7 +5,7 @@ shingles, cut into LSH bands, each band hashed to 8 bytes. That is all the
 barrier sees: ``bands`` small integers per document, never the text.
 
 At the barrier (``builder/barrier.py``): documents sharing any band (or the
-exact same body) are joined with union-find; a cluster's id is its smallest
+exact same body) are joined (connected components); a cluster's id is its smallest
 member id, so it does not depend on reading order. Broder, "On the resemblance and containment of
 documents" (1997); Leskovec et al., "Mining of Massive Datasets", ch. 3.
 """
@@ -42,10 +42,11 @@ class MinHashDeduplicator(Stage):
             estimated Jaccard similarity (on ``sketch`` MinHash values) is at
             least this: with 16 bands of 8 rows, two unrelated articles of one
             template (similarity ~0.4) share a band ~1.6% of the time, and
-            union-find would chain such pairs into false clusters. ``0``
+            such pairs would chain into false clusters. ``0``
             trusts every band match.
-        sketch: MinHash values kept per document for that check (4 bytes each
-            at the barrier); at most ``num_perm``.
+        sketch: MinHash values kept per document for that check (4 bytes each;
+            the barrier reads them only for documents that share a band
+            value with another); at most ``num_perm``.
     """
 
     name: ClassVar[str] = "dedup"

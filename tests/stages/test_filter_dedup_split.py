@@ -130,16 +130,16 @@ def test_dedup_clusters_exact_and_near_but_not_different():
     t = d(pa.table({"text": texts}))
     import numpy as np
 
-    from builder.barrier import union_find_clusters
+    from builder.barrier import cluster_roots
 
     exact = np.array([int(h, 16) for h in t.column("exact_hash").to_pylist()], dtype=np.uint64)
     bands = np.array(t.column("bands").to_pylist(), dtype=np.uint64)
     rank = np.argsort(np.argsort(ids))
-    root = union_find_clusters([exact] + [bands[:, b] for b in range(bands.shape[1])], rank)
+    root = cluster_roots([exact] + [bands[:, b] for b in range(bands.shape[1])], rank)
     assert [ids[r] for r in root] == ["a", "a", "a", "b"]  # cluster id = smallest member id
     sketch = np.array(t.column("sketch").to_pylist(), dtype=np.uint32)
     assert sketch.shape == (4, 64)
-    checked = union_find_clusters([exact] + [bands[:, b] for b in range(bands.shape[1])], rank,
+    checked = cluster_roots([exact] + [bands[:, b] for b in range(bands.shape[1])], rank,
                                   verify=[False] + [True] * bands.shape[1], sketch=sketch, min_similarity=0.5)
     assert [ids[r] for r in checked] == ["a", "a", "a", "b"]  # true near-duplicates pass the check
 
@@ -148,7 +148,7 @@ def test_band_matches_are_checked_against_the_sketch():
     """Template-made articles (similarity ~0.4) that happen to share a band stay apart."""
     import numpy as np
 
-    from builder.barrier import union_find_clusters
+    from builder.barrier import cluster_roots
 
     rank = np.arange(3)
     band = np.array([7, 7, 7], dtype=np.uint64)  # all three share a band
@@ -160,8 +160,22 @@ def test_band_matches_are_checked_against_the_sketch():
     other[20:60] += 1  # 24/64 agree with the first: a chance band match
     sketch = np.stack([base, near, other])
     kw = dict(verify=[True], sketch=sketch)
-    assert union_find_clusters([band], rank, min_similarity=0.5, **kw).tolist() == [0, 0, 2]
-    assert union_find_clusters([band], rank, min_similarity=0.0, **kw).tolist() == [0, 0, 0]
+    assert cluster_roots([band], rank, min_similarity=0.5, **kw).tolist() == [0, 0, 2]
+    assert cluster_roots([band], rank, min_similarity=0.0, **kw).tolist() == [0, 0, 0]
+    # the barrier reads sketches lazily: only those of the documents that share a band value with another
+    from builder.barrier import SketchRows
+
+    asked = []
+    lone = rng.integers(0, 2**32, 64, dtype=np.uint32)
+    full = np.stack([base, near, other, lone])
+
+    def lazy(docs):
+        asked.append(docs.tolist())
+        return SketchRows(4, docs, full[docs])
+
+    bands4 = np.array([7, 7, 7, 9], dtype=np.uint64)
+    assert cluster_roots([bands4], np.arange(4), verify=[True], sketch=lazy, min_similarity=0.5).tolist() == [0, 0, 2, 3]
+    assert asked == [[0, 1, 2]]
     with pytest.raises(BuilderError, match="min_similarity"):
         MinHashDeduplicator(min_similarity=2)
 
