@@ -116,7 +116,29 @@ def work_barrier(task: tuple) -> dict:
 
         stats = barrier(worker_pipeline(), [Path(d) for d in dirs], out)
         write_marker(done, stats)
+        release_memory()  # its process goes on to phase 2 (or to the release, in the driver)
     return json.loads(done.read_text())
+
+
+def release_memory() -> None:
+    """Hand the memory a large task freed back to the system.
+
+    The C allocator keeps freed heap pages for reuse (glibc raises its mmap
+    threshold as large blocks are freed, so later arrays come from the heap),
+    and the process would go on holding the barrier's peak through phase 2:
+    ``malloc_trim`` returns them, Arrow's pool its unused pages."""
+    import gc
+
+    gc.collect()
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl)
+            pass
 
 
 def work_phase2(task: tuple) -> dict:
