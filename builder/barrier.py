@@ -108,7 +108,7 @@ def _sketches(shard_dirs: list[Path], sizes: list[int], docs: np.ndarray) -> Ske
     no sketches (the check is then skipped, as before sketches existed)."""
     rows, start = [], 0
     for d, n in zip(shard_dirs, sizes):
-        mine = docs[(docs >= start) & (docs < start + n)] - start
+        mine = docs[np.searchsorted(docs, start):np.searchsorted(docs, start + n)] - start
         if len(mine):
             t = _read(d / "docs.parquet", ["sketch"])
             if "sketch" not in t.column_names:
