@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 from itertools import accumulate
 
 from builder.errors import BuilderError
 from builder.sources.base import InputFile, ReadResult, Shard, Source, document_id
+
+log = logging.getLogger("builder")
+
+#: bytes (uncompressed) of a Parquet row group above which the scan warns
+LARGE_GROUP = 512 * 2**20
 
 
 class _RecordSource(Source):
@@ -158,17 +164,37 @@ class JsonlSource(_RecordSource):
 
 
 class ParquetSource(_RecordSource):
-    """Parquet files (a file or a folder of ``*.parquet``), one article per row."""
+    """Parquet files (a file or a folder of ``*.parquet``), one article per row.
+
+    A shard reads the row groups that hold its rows. Where a row group holds
+    more than a shard (``pq.write_table``'s default is a million rows), the
+    process keeps the last groups it read, so the next shard of the same group
+    does not read it again; a group of more than :data:`LARGE_GROUP` bytes
+    (uncompressed) gets a warning at the scan, as each worker then holds one.
+    """
 
     name = "parquet"
     patterns = ("*.parquet",)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._last: tuple[tuple, object] | None = None  # (file, groups, columns) and the table read
+
+    def __getstate__(self):  # the cached table stays in its process
+        return {**self.__dict__, "_last": None}
+
     def _count(self, f: InputFile) -> tuple[int, None]:
         import pyarrow.parquet as pq
         try:
-            return pq.ParquetFile(f.path).metadata.num_rows, None  # (a shard reads only its row groups)
+            md = pq.ParquetFile(f.path).metadata
         except Exception:
             return 0, None
+        big = max((md.row_group(g).total_byte_size for g in range(md.num_row_groups)), default=0)
+        if big > LARGE_GROUP:
+            log.warning("%s: a row group of %.0f MB (uncompressed): each worker holds one while it reads its shards; "
+                        "rewrite the file with smaller row groups to bound memory "
+                        "(pyarrow.parquet.write_table(table, path, row_group_size=10_000))", f.rel, big / 2**20)
+        return md.num_rows, None  # (a shard reads only its row groups)
 
     def read(self, shard: Shard) -> ReadResult:
         import pyarrow.parquet as pq
@@ -178,15 +204,17 @@ class ParquetSource(_RecordSource):
         try:
             pf = pq.ParquetFile(f.path)
         except Exception as e:
-            res.reject(f.rel, "unreadable", f"not a readable Parquet file: {e.__class__.__name__}: {e}"[:300])
+            if shard.start == 0:  # (the file is rejected once, by its first shard)
+                res.reject(f.rel, "unreadable", f"not a readable Parquet file: {e.__class__.__name__}: {e}"[:300])
             return res
         names = pf.schema_arrow.names
         if self.text_field not in names:
-            res.reject(f.rel, "wrong_schema",
-                       f"no '{self.text_field}' column (columns: {', '.join(names[:20])}); set source.text_field")
+            if shard.start == 0:
+                res.reject(f.rel, "wrong_schema",
+                           f"no '{self.text_field}' column (columns: {', '.join(names[:20])}); set source.text_field")
             return res
-        wanted = [c for c in {self.text_field, self.id_field, self.url_field, self.title_field,
-                              self.date_field, self.format_field} if c and c in names]
+        wanted = sorted(c for c in {self.text_field, self.id_field, self.url_field, self.title_field,
+                                    self.date_field, self.format_field} if c and c in names)
         md = pf.metadata
         stop = shard.stop if shard.stop is not None else md.num_rows
         # only the row groups that hold the shard's rows: a shard of a large file holds its own rows, not the file's
@@ -195,7 +223,14 @@ class ParquetSource(_RecordSource):
         if not groups:
             return res
         first_row = ends[groups[0]] - md.row_group(groups[0]).num_rows
-        table = pf.read_row_groups(groups, columns=sorted(wanted))
+        key = (f.path, f.sha256, tuple(groups), tuple(wanted))
+        if self._last is not None and self._last[0] == key:
+            table = self._last[1]
+        else:
+            self._last = None  # (freed before the next read)
+            table = pf.read_row_groups(groups, columns=wanted)
+            # kept for the next shard only where the groups hold more than this shard
+            self._last = (key, table) if table.num_rows > stop - shard.start else None
         for i, rec in enumerate(table.slice(shard.start - first_row, stop - shard.start).to_pylist()):
             self._row(res, f.rel, rec, f"row {shard.start + i}")
         return res

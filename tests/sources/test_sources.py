@@ -159,3 +159,33 @@ def test_parquet_shards_read_only_their_row_groups(tmp_path, monkeypatch):
     assert [d["raw"] for d in docs] == [r["text"] for r in recs] and not rejects
     # rows [0,300) are in groups 0-4 (64 rows each), [300,600) in 4-9, [600,900) in 9-14, [900,1000) in 14-15
     assert groups_read == [[0, 1, 2, 3, 4], [4, 5, 6, 7, 8, 9], [9, 10, 11, 12, 13, 14], [14, 15]]
+
+
+def test_parquet_row_group_larger_than_a_shard_is_read_once(tmp_path, monkeypatch, caplog):
+    """pq.write_table's default writes a file of up to a million rows as one row group: its shards share one read."""
+    import logging
+
+    from builder.sources import records
+
+    recs = _records(1000)
+    pq.write_table(pa.Table.from_pylist(recs), tmp_path / "one-group.parquet")  # one row group
+    pq.write_table(pa.table({"content": [f"x{i}" for i in range(250)]}), tmp_path / "wrong.parquet")
+    reads = []
+    real = pq.ParquetFile.read_row_groups
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups",
+                        lambda self, g, *a, **k: reads.append(list(g)) or real(self, g, *a, **k))
+    monkeypatch.setattr(records, "LARGE_GROUP", 10_000)  # bytes: this file's group is "large"
+    src = ParquetSource(str(tmp_path), shard_size=100)
+    with caplog.at_level(logging.WARNING, logger="builder"):
+        shards = src.shards(src.scan())
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == ["one-group.parquet"]
+    assert "row_group_size" in caplog.records[0].getMessage()
+    docs, rejects = [], []
+    for sh in shards:
+        r = src.read(sh)
+        docs += r.docs
+        rejects += r.rejects
+    assert [d["raw"] for d in docs] == [r["text"] for r in recs]
+    assert reads == [[0]]  # ten shards, one read of the group
+    # a file without the text column is rejected once, not once per shard
+    assert len(shards) == 13 and [(r["source"], r["reason"]) for r in rejects] == [("wrong.parquet", "wrong_schema")]
