@@ -176,9 +176,7 @@ class ParquetSource(_RecordSource):
     name = "parquet"
     patterns = ("*.parquet",)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._last: tuple[tuple, object] | None = None  # (file, groups, columns) and the table read
+    _last: tuple[tuple, object] | None = None  # (file, groups, columns) and the table read
 
     def __getstate__(self):  # the cached table stays in its process
         return {**self.__dict__, "_last": None}
