@@ -285,7 +285,8 @@ def _frequent_lines(shard_dirs: list[Path], sizes: list[int], min_count: int) ->
         if n:
             lh = _read(d / "docs.parquet", ["line_hashes"]).column("line_hashes")
             flat = pc.list_flatten(lh).to_numpy(zero_copy_only=False).astype(np.uint64)
-            keep = np.isin(flat, frequent)
+            at = np.minimum(np.searchsorted(frequent, flat), len(frequent) - 1)  # (frequent: sorted, distinct)
+            keep = frequent[at] == flat if len(frequent) else np.zeros(len(flat), bool)
             hashes.append(flat[keep])
             docs.append(pc.list_parent_indices(lh).to_numpy(zero_copy_only=False).astype(np.int64)[keep] + start)
         start += n
