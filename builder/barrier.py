@@ -59,6 +59,8 @@ def cluster_roots(keys: list[np.ndarray], rank: np.ndarray, verify: list[bool] |
     function that gives such a thing for the documents to check, sorted)
     agree in at least ``min_similarity`` of the positions.
     ``rank``: a permutation of ``0..n-1`` (the documents' order by id).
+    ``keys`` is emptied once its pairs are found, so that arrays only it holds
+    are freed before the clusters are made.
     Clusters are the connected components of the joined pairs (scipy's
     ``connected_components``: no Python loop over documents or pairs).
     """
@@ -69,11 +71,12 @@ def cluster_roots(keys: list[np.ndarray], rank: np.ndarray, verify: list[bool] |
     if not n:
         return np.array([], dtype=np.int64)
     pairs = [shared_pairs(k) for k in keys]
-    checked = [bool(verify and verify[i]) and sketch is not None and min_similarity > 0 for i in range(len(keys))]
+    keys.clear()  # (the caller's band hashes are freed here when it kept no other reference)
+    checked = [bool(verify and verify[i]) and sketch is not None and min_similarity > 0 for i in range(len(pairs))]
     if callable(sketch) and any(checked):  # the sketches of the documents some band pair holds, and only those
         sketch = sketch(np.unique(np.concatenate([x for (a, b), c in zip(pairs, checked) if c for x in (a, b)])))
         if sketch is None:  # none to check against
-            checked = [False] * len(keys)
+            checked = [False] * len(pairs)
     for i, (a, b) in enumerate(pairs):
         if checked[i] and len(a):
             ok = (sketch[a] == sketch[b]).mean(axis=1) >= min_similarity
@@ -82,12 +85,13 @@ def cluster_roots(keys: list[np.ndarray], rank: np.ndarray, verify: list[bool] |
     b = np.concatenate([np.array([], np.int64)] + [b for _, b in pairs])
     del pairs
     graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))
-    _, component = connected_components(graph, directed=False)
-    in_rank_order = np.argsort(rank)
-    comps, first = np.unique(component[in_rank_order], return_index=True)
-    lowest = np.empty(len(comps), dtype=np.int64)
-    lowest[comps] = in_rank_order[first]  # each component's lowest-ranked member
-    return lowest[component]
+    n_comps, component = connected_components(graph, directed=False)
+    del graph, a, b
+    lowest = np.full(n_comps, n, dtype=np.int64)
+    np.minimum.at(lowest, component, rank)  # each component's lowest rank
+    doc_of_rank = np.empty(n, dtype=np.int64)
+    doc_of_rank[rank] = np.arange(n)
+    return doc_of_rank[lowest][component]
 
 
 class SketchRows:
@@ -157,10 +161,10 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
         exact.clear()
         bands.clear()
         min_similarity = getattr(dedup, "min_similarity", 0.0)
-        root = cluster_roots([ex] + [bd[:, b] for b in range(bd.shape[1])], rank,
-                             verify=[False] + [True] * bd.shape[1], min_similarity=min_similarity,
+        keys, n_bands = [ex] + [bd[:, b] for b in range(bd.shape[1])], bd.shape[1]
+        del ex, bd  # (keys holds them: cluster_roots frees them once it has the pairs)
+        root = cluster_roots(keys, rank, verify=[False] + [True] * n_bands, min_similarity=min_similarity,
                              sketch=lambda docs: _sketches(shard_dirs, sizes, docs))
-        del ex, bd
     else:
         root = cluster_roots([], rank) if n else np.array([], dtype=np.int64)
 

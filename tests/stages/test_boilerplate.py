@@ -1,4 +1,6 @@
 import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from builder.stages import LearnedBoilerplate
 from builder.stages.boilerplate import _body_positions, line_key, source_group
@@ -78,3 +80,18 @@ def test_line_keys_ignore_case_digits_spacing_and_long_lines():
 
     text = " Sign UP\u00a0for  the 24/7 Brief \n\n\t\nsign up for the 1/2 brief\n" + "word " * 61
     assert line_keys(text, 60) == [line_key("sign up for the 0/0 brief")] * 2
+
+
+@given(st.lists(st.integers(0, 30), max_size=80), st.integers(0, 6))
+@settings(max_examples=300, deadline=None)
+def test_frequent_values_are_the_values_counted_often_enough(values, min_count):
+    from collections import Counter
+
+    import numpy as np
+
+    from builder.stages.boilerplate import frequent_values
+
+    srt = np.sort(np.array(values, dtype=np.uint64))
+    got = frequent_values(srt, min_count)
+    assert got.dtype == np.uint64
+    assert got.tolist() == sorted(v for v, c in Counter(values).items() if c >= max(min_count, 1))
