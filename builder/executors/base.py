@@ -206,12 +206,12 @@ class LogProgress:
     1.85 shards/s, 0:14:18 left"). The last shard's line is :func:`report`'s. Takes the calls the
     executors make of rich's ``Progress``, from any thread."""
 
-    def __init__(self, desc: str, total: int, every: float | None = None):
+    def __init__(self, desc: str, total: int):
         import threading
         import time
 
         self.desc, self.total = desc, total
-        self.every = LOG_EVERY if every is None else every
+        self.every = LOG_EVERY
         self._clock = time.monotonic
         self.t0 = self._last = self._clock()
         self.done = 0
