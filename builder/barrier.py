@@ -33,6 +33,11 @@ import pyarrow.parquet as pq
 PAIR_TYPE = pa.list_(pa.struct([("headline", pa.string()), ("pair", pa.string())]))
 
 
+def _flat(column, dtype) -> np.ndarray:
+    """The values of a list column, flattened, as a numpy array of ``dtype``."""
+    return pc.list_flatten(column).to_numpy(zero_copy_only=False).astype(dtype)
+
+
 def _read(path: Path, columns: list[str]) -> pa.Table:
     """The ``columns`` a work file has (a shard whose documents were all rejected has fewer)."""
     with pq.ParquetFile(path) as pf:
@@ -117,8 +122,7 @@ def _sketches(shard_dirs: list[Path], sizes: list[int], docs: np.ndarray) -> Ske
             t = _read(d / "docs.parquet", ["sketch"])
             if "sketch" not in t.column_names:
                 return None
-            flat = pc.list_flatten(t.column("sketch").take(pa.array(mine))).to_numpy(zero_copy_only=False)
-            rows.append(flat.astype(np.uint32).reshape(len(mine), -1))
+            rows.append(_flat(t.column("sketch").take(pa.array(mine)), np.uint32).reshape(len(mine), -1))
         start += n
     return SketchRows(start, docs, np.concatenate(rows) if rows else np.zeros((0, 0), np.uint32))
 
@@ -144,8 +148,7 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
         ids_parts.append(t.column("id").combine_chunks())
         if dedup is not None and n:
             exact.append(np.array([int(h, 16) for h in t.column("exact_hash").to_pylist()], dtype=np.uint64))
-            flat = pc.list_flatten(t.column("bands")).to_numpy(zero_copy_only=False).astype(np.uint64)
-            bands.append(flat.reshape(n, -1))
+            bands.append(_flat(t.column("bands"), np.uint64).reshape(n, -1))
         if bp is not None and n:
             groups = t.column("group").to_pylist()
             doc_group.append(np.array([group_names.setdefault(g, len(group_names)) for g in groups], np.int64))
@@ -180,13 +183,15 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
     duplicate = reason != 0
     del dup_id, by_id
     splitter = pipe.stages["split"]
-    names: list[str] = []
+    code_of: dict[str, int] = {}  # split name -> code, in order of first assignment
     split_code = np.zeros(n, dtype=np.int8)  # by cluster root, then by document
     roots = np.unique(root)
     for lo in range(0, len(roots), 100_000):
         part = roots[lo:lo + 100_000]
-        split_code[part] = [_code(names, splitter.assign(k)) for k in ids.take(pa.array(part)).to_pylist()]
+        split_code[part] = [code_of.setdefault(splitter.assign(k), len(code_of))
+                            for k in ids.take(pa.array(part)).to_pylist()]
     split_code = split_code[root]
+    names = list(code_of)
     split_names = pa.array(names, pa.string())
     kept = split_code[~duplicate]
     codes, first = np.unique(kept, return_index=True)
@@ -253,15 +258,6 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
             "learned_boilerplate_lines": n_learned, "duplicates_dropped": int(duplicate.sum()), "splits": splits}
 
 
-def _code(names: list[str], name: str) -> int:
-    """``name``'s index in ``names`` (appended when new)."""
-    try:
-        return names.index(name)
-    except ValueError:
-        names.append(name)
-        return len(names) - 1
-
-
 def _frequent_lines(shard_dirs: list[Path], sizes: list[int], min_count: int) -> tuple[np.ndarray, np.ndarray]:
     """The body lines whose hash occurs at least ``min_count`` times in the corpus: their hashes and documents.
 
@@ -269,11 +265,11 @@ def _frequent_lines(shard_dirs: list[Path], sizes: list[int], min_count: int) ->
     hashes of every line are read and counted first (after the clusters are made, so never at the same time
     as the band hashes), sorted in place; the shards' line hashes are then read again, keeping the frequent
     lines with their document. Holding every line's hash and document at once, and a sorted copy, took ~25
-    bytes a line; this holds 8 bytes a line, and twice that only while the hashes are joined."""
-    from builder.stages.boilerplate import frequent_values
+    bytes a line; this holds 8 bytes a line (each shard's hashes are freed as they are joined)."""
+    from builder.stages.boilerplate import frequent_values, in_sorted
 
-    parts = [pc.list_flatten(_read(d / "docs.parquet", ["line_hashes"]).column("line_hashes"))
-             .to_numpy(zero_copy_only=False).astype(np.uint64) for d, n in zip(shard_dirs, sizes) if n]
+    parts = [_flat(_read(d / "docs.parquet", ["line_hashes"]).column("line_hashes"), np.uint64)
+             for d, n in zip(shard_dirs, sizes) if n]
     every, pos = np.empty(sum(map(len, parts)), np.uint64), 0
     for k, part in enumerate(parts):  # joined shard by shard, each freed once copied: never two copies whole
         every[pos:pos + len(part)] = part
@@ -284,13 +280,14 @@ def _frequent_lines(shard_dirs: list[Path], sizes: list[int], min_count: int) ->
     every.sort()
     frequent = frequent_values(every, min_count)
     del every
+    if not len(frequent):
+        return np.array([], np.uint64), np.array([], np.int64)
     hashes, docs, start = [np.array([], np.uint64)], [np.array([], np.int64)], 0
     for d, n in zip(shard_dirs, sizes):  # (a shard whose documents were all rejected has no line_hashes column)
         if n:
             lh = _read(d / "docs.parquet", ["line_hashes"]).column("line_hashes")
-            flat = pc.list_flatten(lh).to_numpy(zero_copy_only=False).astype(np.uint64)
-            at = np.minimum(np.searchsorted(frequent, flat), len(frequent) - 1)  # (frequent: sorted, distinct)
-            keep = frequent[at] == flat if len(frequent) else np.zeros(len(flat), bool)
+            flat = _flat(lh, np.uint64)
+            keep = in_sorted(flat, frequent)
             hashes.append(flat[keep])
             docs.append(pc.list_parent_indices(lh).to_numpy(zero_copy_only=False).astype(np.int64)[keep] + start)
         start += n

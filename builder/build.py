@@ -24,7 +24,6 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 import pyarrow as pa
@@ -35,6 +34,7 @@ from builder import __version__
 from builder.errors import BuilderError, ReleaseExists
 from builder.ids import digest, json_digest
 from builder.pipeline import Pipeline, instantiate_stage
+from builder.release.manifest import write_manifest
 from builder.sources.base import REJECT_SCHEMA, Source
 
 log = logging.getLogger("builder")
@@ -140,7 +140,7 @@ class Plan:
             return None
         mf = self.target / "manifest.json"
         if mf.exists():
-            from builder.release.verify import read_manifest
+            from builder.release.manifest import read_manifest
 
             old = read_manifest(self.target, skip=("inputs", "files")).get("fingerprint")
         else:
@@ -427,32 +427,6 @@ def _write_release(root: Path, p: Plan, result: dict) -> dict:
     manifest["files"] = [known.get(p.relative_to(root).as_posix()) or file_record(root, p) for p in files]
     write_manifest(root / "manifest.json", manifest)
     return {k: v for k, v in manifest.items() if k not in ("inputs", "files")}
-
-
-def write_manifest(path: Path, manifest: dict) -> None:
-    """The manifest, indented, with one compact line per input and per file.
-
-    ``inputs`` and ``files`` may be any iterables of records: they are written
-    as they come, so the manifest of a corpus of millions of inputs is never
-    in memory whole. ``json.dumps(indent=2)`` of such lists would also run the
-    pure-Python encoder (seconds at 100k inputs), and a line per record reads
-    (and diffs) better.
-    """
-    nonce = os.urandom(8).hex()  # a marker no value of the manifest can hold
-    marks = {k: f"@@{k}-{nonce}@@" for k in ("inputs", "files") if k in manifest}
-    text = json.dumps({**manifest, **marks}, indent=2, ensure_ascii=False, default=str)
-    places = sorted((text.index(json.dumps(m)), k) for k, m in marks.items())
-    with open(path, "w", encoding="utf-8") as fh:
-        pos = 0
-        for at, k in places:
-            fh.write(text[pos:at])
-            records, n = iter(manifest[k]), 0
-            while rows := [json.dumps(r, ensure_ascii=False, default=str) for r in islice(records, 1000)]:
-                fh.write(("[\n    " if not n else ",\n    ") + ",\n    ".join(rows))
-                n += len(rows)
-            fh.write("\n  ]" if n else "[]")
-            pos = at + len(json.dumps(marks[k]))
-        fh.write(text[pos:] + "\n")
 
 
 def _update_latest(base: Path, version: str) -> None:

@@ -13,7 +13,6 @@ import argparse
 import difflib
 import hashlib
 import json
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from builder.errors import BuilderError
+from builder.release.manifest import manifest_version
 from builder.release.verify import read_card
 
 SPLITS = ("train", "validation", "test")
@@ -151,20 +151,9 @@ def diff_releases(old: Path, new: Path, new_version: str | None = None) -> dict:
         res["configs"][conf] = cres
     if (new / "README.md").is_file():  # a staging folder gets its card after the diff
         _card_changes(old, new, res)
-    res["versions"] = [_manifest_version(old), new_version or _manifest_version(new)]
+    res["versions"] = [manifest_version(old), new_version or manifest_version(new)]
     res["config_changes"] = _config_changes(old, new)
     return res
-
-
-def _manifest_version(root: Path) -> str | None:
-    """The manifest's ``version``, read from its first lines: the manifest lists every input and can be
-    100 MB; its head (name, version, fingerprint) comes first, one key a line."""
-    with open(root / "manifest.json", encoding="utf-8") as fh:
-        for _, line in zip(range(50), fh):
-            m = re.match(r'\s{2}"version": (".*"),?$', line)
-            if m:
-                return json.loads(m.group(1))
-    return json.loads((root / "manifest.json").read_text(encoding="utf-8")).get("version")  # another layout
 
 
 def _card_changes(old: Path, new: Path, res: dict) -> None:

@@ -127,7 +127,7 @@ def main(argv: list[str]) -> int:
     root = Path(a.path)
     if not (root / "manifest.json").is_file():
         raise BuilderError(f"{root} is not a release folder (no manifest.json)")
-    from builder.release.verify import read_manifest
+    from builder.release.manifest import read_manifest
 
     m = read_manifest(root, skip=("inputs", "files"))
     out = Path(a.out) if a.out else Path("export") / m["name"] / m["version"]

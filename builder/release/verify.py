@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import tempfile
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import yaml
 
 from builder.errors import BuilderError
 from builder.ids import file_sha256
+from builder.release.manifest import read_manifest
 
 
 def read_card(root: Path) -> dict:
@@ -32,39 +32,6 @@ def read_card(root: Path) -> dict:
         raise ValueError("README.md has no YAML front matter")
     end = text.index("\n---\n", 4)
     return yaml.safe_load(text[4:end]) or {}
-
-
-def read_manifest(root: Path, skip: tuple[str, ...] = ("inputs",)) -> dict:
-    """``manifest.json`` with the lists named in ``skip`` left empty.
-
-    The builder writes such a list one record a line, between ``  "inputs": [``
-    and ``  ]`` (``write_manifest``): those lines are passed over unparsed, so
-    the manifest of a million inputs (124 MB) is not held as Python objects
-    (``json.loads`` of it peaked at 1 GB, this at 75 MB). A manifest in another
-    layout is parsed whole. Raises
-    ``json.JSONDecodeError`` for one that is not JSON.
-    """
-    path = root / "manifest.json"
-    kept, skipping = [], None
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if skipping is not None:
-                if line.startswith("  ]"):  # the list's end (its records are indented further)
-                    kept.append(f'  "{skipping}": []{line.strip()[1:]}\n')
-                    skipping = None
-                continue
-            m = re.fullmatch(r'  "(\w+)": \[\n', line)
-            if m and m.group(1) in skip:
-                skipping = m.group(1)
-                continue
-            kept.append(line)
-    try:
-        manifest = json.loads("".join(kept)) if skipping is None else None
-    except json.JSONDecodeError:
-        manifest = None
-    if manifest is None:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    return {k: ([] if k in skip and isinstance(v, list) else v) for k, v in manifest.items()}
 
 
 def verify(root: Path, load: bool = True) -> list[str]:

@@ -178,9 +178,6 @@ class ParquetSource(_RecordSource):
 
     _last: tuple[tuple, object] | None = None  # (file, groups, columns) and the table read
 
-    def __getstate__(self):  # the cached table stays in its process
-        return {**self.__dict__, "_last": None}
-
     def _count(self, f: InputFile) -> tuple[int, None]:
         import pyarrow.parquet as pq
         try:

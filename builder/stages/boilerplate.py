@@ -87,6 +87,14 @@ def frequent_values(srt: np.ndarray, min_count: int) -> np.ndarray:
     return np.unique(srt[: len(srt) - k + 1][srt[: len(srt) - k + 1] == srt[k - 1:]])
 
 
+def in_sorted(values: np.ndarray, srt: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``srt`` (sorted, distinct): a binary search each, where ``np.isin`` hashes
+    ``srt`` again at every call (the barrier asks once per shard)."""
+    if not len(srt):
+        return np.zeros(len(values), dtype=bool)
+    return srt[np.minimum(np.searchsorted(srt, values), len(srt) - 1)] == values
+
+
 @dataclass
 class LearnedBoilerplate(Stage):
     """Find and remove lines that recur across stories of the same source.
@@ -144,7 +152,7 @@ class LearnedBoilerplate(Stage):
         frequent = frequent_values(np.sort(line_hash), self.min_clusters)
         if not len(frequent):
             return {}
-        mask = np.isin(line_hash, frequent)
+        mask = in_sorted(line_hash, frequent)
         rows = np.empty(int(mask.sum()), dtype=[("g", "<i8"), ("h", "<u8"), ("c", "<i8")])
         rows["g"] = doc_group[line_doc[mask]]
         rows["h"] = line_hash[mask]

@@ -207,7 +207,7 @@ def test_export_formats(tmp_path, corpus):
 
 
 def test_manifest_lists_are_streamed_one_line_per_record(tmp_path):
-    from builder.build import write_manifest
+    from builder.release.manifest import write_manifest
 
     n = 2500  # more than one batch of lines
     records = ({"path": f"a/{i:05d}.txt", "bytes": i, "sha256": f"{i:064x}"} for i in range(n))
@@ -267,7 +267,7 @@ def test_diff_matches_rows_by_id_without_holding_them(tmp_path):
 
 def test_read_manifest_passes_over_the_inputs(tmp_path, corpus):
     """verify, export and a rebuild read the manifest without its list of inputs (100 MB at a million inputs)."""
-    from builder.release.verify import read_manifest
+    from builder.release.manifest import read_manifest
 
     s = build_release(tmp_path, corpus, FAST)
     root = Path(s["path"])
