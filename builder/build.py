@@ -21,6 +21,7 @@ import shutil
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -121,7 +122,7 @@ class Plan:
     version: str
     base: Path
     source: Source
-    inputs: list
+    inputs: Sequence  # of InputFile (Inputs: columns, for a folder of a million files)
     ner: object | None
     models: dict
     fingerprint: str
@@ -298,7 +299,7 @@ def _run(c: dict, source, inputs, work: Path, models: dict, executor=None) -> di
         log.info("Phase 1 (read, clean, segment): %d inputs in %d shards", len(inputs), len(shards))
         # when the driver has CPU to spare (no shard left to take while a worker finishes its last),
         # it imports what the writer needs, in a thread: off the critical path
-        stats1 = executor.map(work_phase1, list(zip(shards, map(str, p1_dirs))), "clean",
+        stats1 = executor.map(work_phase1, _Zip(shards, p1_dirs), "clean",
                               on_idle=lambda: threading.Thread(target=_prewarm_imports, name="prewarm",
                                                                daemon=True).start())
         bkey = digest(*[d.name for d in p1_dirs], json_digest({k: c.get(k) for k in ("dedup", "split", "stance", "boilerplate")}), n=24)
@@ -330,6 +331,20 @@ def _run(c: dict, source, inputs, work: Path, models: dict, executor=None) -> di
     if read != written + counts["rejected_total"]:
         raise BuilderError(f"internal accounting error: read {read} != written {written} + rejected {counts['rejected_total']}")
     return {"p1": p1_dirs, "p2": p2_dirs, "counts": counts, "pipeline": pipe, "barrier": bstats}
+
+
+class _Zip(Sequence):
+    """``(shards[i], str(dirs[i]))``, made when the executor takes task ``i``: the shards of a folder source
+    are made from the scanned inputs as they are dispatched, not held all at once."""
+
+    def __init__(self, shards: Sequence, dirs: list[Path]):
+        self.shards, self.dirs = shards, dirs
+
+    def __len__(self) -> int:
+        return len(self.dirs)
+
+    def __getitem__(self, i: int) -> tuple:
+        return self.shards[i], str(self.dirs[i])
 
 
 def _prewarm_imports() -> None:

@@ -8,9 +8,11 @@ is dropped silently.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -19,6 +21,9 @@ import pyarrow as pa
 
 from builder.errors import BuilderError
 from builder.ids import digest, file_sha256
+from builder.sources.inputs import InputFile, Inputs
+
+log = logging.getLogger("builder")
 
 #: Columns every source produces. Later stages add to them.
 DOCUMENT_SCHEMA = pa.schema(
@@ -43,16 +48,6 @@ REJECT_SCHEMA = pa.schema(
         pa.field("id", pa.string()),
     ]
 )
-
-
-@dataclass(frozen=True, slots=True)
-class InputFile:
-    """One input file: where it is, its name relative to the source root, and its digest."""
-
-    path: str
-    rel: str
-    size: int
-    sha256: str
 
 
 @dataclass(frozen=True)
@@ -137,39 +132,21 @@ class Source(ABC):
         p = Path(self.path).expanduser()
         return p if p.is_dir() else p.parent
 
-    def scan(self) -> list[InputFile]:
-        """All input files in stable (sorted, relative path) order."""
+    def scan(self) -> Inputs:
+        """All input files in stable (sorted, relative path) order, with their sizes and digests."""
         p = Path(self.path).expanduser()
         if not p.exists():
             raise BuilderError(
                 f"source folder or file not found: {self.path} "
                 "(set source.path=/path/to/articles)"
             )
-        if p.is_file():
-            found = [(str(p), p.name)]
-        else:
-            found = list(_walk(str(p), self.patterns))
-        files = []
-        for path, rel in found:  # plain strings and os calls: pathlib costs more than the hashing here
-            rel = safe_name(rel)
-            try:
-                st = os.stat(path)
-                if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
-                    size, sha = -1, "not_a_file"
-                else:
-                    size, sha = st.st_size, file_sha256(path)
-            except OSError as e:  # unreadable, a broken link: recorded at read time
-                size, sha = -1, f"unreadable:{e.__class__.__name__}"
-            files.append(InputFile(path=path, rel=rel, size=size, sha256=sha))
-        files.sort(key=lambda f: f.rel)
-        return files
+        root = str(p) if p.is_dir() else os.path.dirname(str(p))
+        found = [p.name] if p.is_file() else _walk(str(p), self.patterns)
+        return Inputs.collect(root, (_describe(root, rel) for rel in found))
 
-    def shards(self, files: list[InputFile]) -> list[Shard]:
-        """Cut the inputs into shards (default: ``shard_size`` whole files each)."""
-        out = []
-        for i in range(0, len(files), self.shard_size):
-            out.append(Shard(index=len(out), files=tuple(files[i : i + self.shard_size])))
-        return out
+    def shards(self, files: Sequence[InputFile]) -> Sequence[Shard]:
+        """Cut the inputs into shards (default: ``shard_size`` whole files each), made as they are asked for."""
+        return FileShards(files, self.shard_size)
 
     @abstractmethod
     def read(self, shard: Shard) -> ReadResult:
@@ -179,18 +156,78 @@ class Source(ABC):
         return {"name": self.name, "path": self.path}
 
 
+def _describe(root: str, found: str) -> tuple[str, str, int, str]:
+    """``(found, rel, size, sha256)`` of the file ``found`` (relative) under ``root``; a file that is not a
+    regular file, or that cannot be read, gets a marker for a digest and is rejected at read time."""
+    path = os.path.join(root, found)
+    try:  # plain strings and os calls: pathlib costs more than the hashing here
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+            size, sha = -1, "not_a_file"
+        else:
+            size, sha = st.st_size, file_sha256(path)
+    except OSError as e:  # unreadable, a broken link: recorded at read time
+        size, sha = -1, f"unreadable:{e.__class__.__name__}"
+    return found, safe_name(found), size, sha
+
+
+class FileShards(Sequence):
+    """Shards of ``size`` whole files each, made when asked for: a shard holds its files'
+    :class:`InputFile` only while it is dispatched and run."""
+
+    def __init__(self, files: Sequence[InputFile], size: int):
+        self.files, self.size = files, size
+
+    def __len__(self) -> int:
+        return -(-len(self.files) // self.size)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"shard {i} out of range ({n} shards)")
+        return Shard(index=i, files=tuple(self.files[i * self.size:(i + 1) * self.size]))
+
+
 def _walk(root: str, patterns: tuple[str, ...]):
-    """``(path, relative path)`` of matching files: recursive, sorted, never following
-    directory symlinks (no loops), hidden names skipped."""
+    """Relative paths (with "/") of matching files, recursively, in the order of their names in the
+    release (:func:`safe_name`): each folder's names sorted with a folder's name as ``name/``, which
+    is the order of the whole paths, so the scan need not sort them. Hidden names are skipped, and
+    links to folders are not followed (no loops); a folder that cannot be listed is skipped with a
+    warning that names it."""
     import fnmatch
 
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        rel_dir = os.path.relpath(dirpath, root)
-        prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
-        for name in sorted(filenames):
+    def walk(path: str, prefix: str):
+        try:
+            with os.scandir(path) as it:
+                entries = list(it)
+        except OSError as e:
+            log.warning("%s: cannot list the folder (%s): its files are not read", prefix or path,
+                        e.strerror or e.__class__.__name__)
+            return
+        items = []
+        for e in entries:
+            name = e.name
             if name.startswith("."):
                 continue
-            low = name.lower()
-            if any(fnmatch.fnmatch(low, pat) for pat in patterns):
-                yield os.path.join(dirpath, name), prefix + name
+            try:
+                is_dir = e.is_dir()  # (a link to a folder is one, and is skipped)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not e.is_symlink():
+                    items.append((safe_name(name) + "/", name, True))
+            elif any(fnmatch.fnmatch(name.lower(), pat) for pat in patterns):
+                items.append((safe_name(name), name, False))
+        del entries
+        items.sort()
+        for _, name, is_dir in items:
+            if is_dir:
+                yield from walk(os.path.join(path, name), prefix + name + "/")
+            else:
+                yield prefix + name
+
+    yield from walk(root, "")

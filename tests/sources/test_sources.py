@@ -189,3 +189,53 @@ def test_parquet_row_group_larger_than_a_shard_is_read_once(tmp_path, monkeypatc
     assert reads == [[0]]  # ten shards, one read of the group
     # a file without the text column is rejected once, not once per shard
     assert len(shards) == 13 and [(r["source"], r["reason"]) for r in rejects] == [("wrong.parquet", "wrong_schema")]
+
+
+def test_scan_order_is_the_sorted_order_of_names(tmp_path):
+    """The walk gives the inputs in the order of their names (folders as ``name/``), which is the order the
+    fingerprint, the shards and the release rows follow: the same as sorting the relative paths."""
+    import os
+
+    names = ["a.txt", "a/b.txt", "a-b.txt", "a0.txt", "B.txt", "é.txt", "z/y/x.txt", "z/y.txt", "z/ya/w.txt",
+             "a/.hidden.txt", ".hidden/c.txt"]
+    for n in names:
+        (tmp_path / n).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / n).write_text(f"story {n}", encoding="utf-8")
+    with open(os.fsencode(tmp_path) + b"/a\xff.txt", "wb") as fh:  # not UTF-8: escaped in rel
+        fh.write(b"story")
+    os.symlink(tmp_path / "z", tmp_path / "link")  # a link to a folder is not followed
+    inputs = FileSource(str(tmp_path)).scan()
+    rels = [f.rel for f in inputs]
+    assert rels == ["B.txt", "a-b.txt", "a.txt", "a/b.txt", "a0.txt", "a\\xff.txt", "z/y.txt", "z/y/x.txt",
+                    "z/ya/w.txt", "é.txt"] == sorted(rels)
+    by = {f.rel: f for f in inputs}
+    assert open(by["a\\xff.txt"].path, "rb").read() == b"story"  # the path is the file's own name
+    assert by["a/b.txt"].path == os.path.join(str(tmp_path), "a/b.txt") and by["a/b.txt"].size == len("story a/b.txt")
+    assert inputs[-1] == list(inputs)[-1] and inputs[1:3] == list(inputs)[1:3] and inputs[1].rel == "a-b.txt"
+
+
+def test_inputs_are_columns_and_rows_on_demand(tmp_path):
+    """The scanned inputs are held as Arrow columns (digests as 32 bytes); InputFile rows are made when asked
+    for, and a file without a digest keeps its reason."""
+    import hashlib
+    import os
+
+    from builder.sources.inputs import Inputs
+
+    for i in range(10):
+        (tmp_path / f"{i:02d}.txt").write_text(f"story {i}", encoding="utf-8")
+    os.mkfifo(tmp_path / "05-fifo.txt")
+    inputs = FileSource(str(tmp_path), shard_size=4).scan()
+    assert isinstance(inputs, Inputs) and len(inputs) == 11
+    assert inputs.table.schema.field("sha256").type == pa.binary(32)
+    f = inputs[0]
+    assert (f.rel, f.size, f.sha256) == ("00.txt", 7, hashlib.sha256(b"story 0").hexdigest())
+    assert [x.sha256 for x in inputs if x.rel == "05-fifo.txt"] == ["not_a_file"]
+    assert inputs[-1].rel == "09.txt" and [x.rel for x in inputs[2:4]] == ["02.txt", "03.txt"]
+    with pytest.raises(IndexError):
+        inputs[11]
+    shards = FileSource(str(tmp_path), shard_size=4).shards(inputs)
+    assert len(shards) == 3 and [len(s.files) for s in shards] == [4, 4, 3]
+    assert shards[2].files == tuple(inputs[8:]) and shards[-1].index == 2
+    unsorted = Inputs.collect(str(tmp_path), [("b.txt", "b.txt", 1, "0" * 64), ("a.txt", "a.txt", 2, "1" * 64)])
+    assert [x.rel for x in unsorted] == ["a.txt", "b.txt"] and unsorted[0].sha256 == "1" * 64
