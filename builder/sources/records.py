@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from itertools import accumulate
+from itertools import accumulate, islice
 
 from builder.errors import BuilderError
 from builder.sources.base import InputFile, ReadResult, Shard, Source, document_id
@@ -114,53 +114,85 @@ class JsonlSource(_RecordSource):
         return open(path, "rb")
 
     def _count(self, f: InputFile) -> tuple[int, list[int] | None]:
-        """Lines, and where every shard's first line starts (a gzip file cannot seek: None)."""
+        """Lines, and where every shard's first line starts (in a gzip file: in its decompressed text)."""
         try:
-            with self._open(f.path) as fh:
-                if f.path.endswith(".gz"):
-                    return sum(1 for _ in fh), None
-                n, pos, offsets, size = 0, 0, [0], self.shard_size
+            fh = self._open(f.path)
+        except OSError:  # unreadable: the reader says why
+            return 0, None
+        n, pos, offsets, size = 0, 0, [0], self.shard_size
+        with fh:
+            try:
                 for line in fh:
                     n += 1
                     pos += len(line)
                     if n % size == 0:
                         offsets.append(pos)
-                return n, offsets
-        except OSError:
-            return 0, None
+            except (OSError, EOFError):  # not gzip, or truncated: the lines before, then the damage as one
+                return n + 1, offsets  # more record, which the reader of the last shard meets and rejects
+        return n, offsets
+
+    #: the gzip file this process read last, left where its last shard ended: ``(path, sha256)`` and the
+    #: open file. A gzip stream cannot seek backwards, and forwards only by decompressing what it skips:
+    #: a process that takes the shards of one file in order decompresses it once, not once per shard.
+    _gz: tuple[tuple[str, str], object] | None = None
+
+    def _start(self, f: InputFile, shard: Shard):
+        """The file open at the shard's first line, and that line's number."""
+        if shard.offset is None:
+            return self._open(f.path), 0
+        if not f.path.endswith(".gz"):
+            fh = self._open(f.path)
+            fh.seek(shard.offset)  # straight to the shard's first line: no reading of the lines before it
+            return fh, shard.start
+        cached, self._gz = self._gz, None
+        if cached is not None and cached[0] == (f.path, f.sha256) and cached[1].tell() <= shard.offset:
+            fh = cached[1]
+        else:
+            if cached is not None:
+                cached[1].close()
+            fh = self._open(f.path)
+        fh.seek(shard.offset)  # forwards: decompresses what it skips
+        return fh, shard.start
 
     def read(self, shard: Shard) -> ReadResult:
         res = ReadResult()
         f = shard.files[0]
         try:
-            fh = self._open(f.path)
-        except OSError as e:
+            fh, first = self._start(f, shard)
+        except (OSError, EOFError) as e:
             res.reject(f.rel, "unreadable", f"{e.__class__.__name__}: {e}")
             return res
-        with fh:
-            first = 0
-            if shard.offset is not None:  # straight to the shard's first line: no reading of the lines before it
-                fh.seek(shard.offset)
-                first = shard.start
-            for lineno, line in enumerate(fh, first):
-                if lineno < shard.start:
-                    continue
-                if shard.stop is not None and lineno >= shard.stop:
-                    break
-                where = f"line {lineno + 1}"
-                if not line.strip():
-                    res.reject(f"{f.rel}:{where}", "empty", "blank line")
-                    continue
-                try:
-                    rec = json.loads(line.decode("utf-8", errors="strict"))
-                except UnicodeDecodeError as e:
-                    res.reject(f"{f.rel}:{where}", "invalid_utf8", str(e)[:200])
-                    continue
-                except json.JSONDecodeError as e:
-                    res.reject(f"{f.rel}:{where}", "invalid_json", str(e)[:200])
-                    continue
-                self._row(res, f.rel, rec, where)
+        keep, nxt = False, first  # the line read next
+        try:
+            lines = fh if shard.stop is None else islice(fh, shard.stop - first)  # (the next shard's line unread)
+            for lineno, line in enumerate(lines, first):
+                if lineno >= shard.start:
+                    self._line(res, f.rel, lineno, line)
+                nxt = lineno + 1
+            keep = f.path.endswith(".gz") and shard.stop is not None
+        except (OSError, EOFError) as e:  # not gzip, or truncated: the lines before it are read
+            res.reject(f"{f.rel}:line {nxt + 1}", "unreadable", f"{e.__class__.__name__}: {e}"[:300])
+        finally:
+            if keep:
+                self._gz = ((f.path, f.sha256), fh)
+            else:
+                fh.close()
         return res
+
+    def _line(self, res: ReadResult, rel: str, lineno: int, line: bytes) -> None:
+        where = f"line {lineno + 1}"
+        if not line.strip():
+            res.reject(f"{rel}:{where}", "empty", "blank line")
+            return
+        try:
+            rec = json.loads(line.decode("utf-8", errors="strict"))
+        except UnicodeDecodeError as e:
+            res.reject(f"{rel}:{where}", "invalid_utf8", str(e)[:200])
+            return
+        except json.JSONDecodeError as e:
+            res.reject(f"{rel}:{where}", "invalid_json", str(e)[:200])
+            return
+        self._row(res, rel, rec, where)
 
 
 class ParquetSource(_RecordSource):

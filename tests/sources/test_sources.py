@@ -107,10 +107,7 @@ def test_jsonl_shards_read_only_their_own_lines(tmp_path, monkeypatch):
             def seek(self, pos):
                 return fh.seek(pos)
 
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
+            def close(self):
                 fh.close()
                 read.append(self.n)
 
@@ -129,16 +126,49 @@ def test_jsonl_shards_read_only_their_own_lines(tmp_path, monkeypatch):
     assert sum(read) < 1.1 * size
 
 
-def test_jsonl_gzip_shards_without_offsets(tmp_path):
+def test_jsonl_gzip_shards_decompress_the_file_once(tmp_path, monkeypatch):
+    """A gzip stream cannot seek back: the process keeps the file open where its last shard ended, so shards
+    taken in order decompress the file once, not once per shard (which grows with the square of its size);
+    a shard before that point opens the file again."""
     import gzip
+
+    from builder.sources import records
 
     recs = _records(250)
     with gzip.open(tmp_path / "a.jsonl.gz", "wt", encoding="utf-8") as fh:
         fh.writelines(json.dumps(r) + "\n" for r in recs)
     src = JsonlSource(str(tmp_path), shard_size=100)
-    assert [s.offset for s in src.shards(src.scan())] == [None, None, None]
+    shards = src.shards(src.scan())
+    assert [(s.start, s.stop) for s in shards] == [(0, 100), (100, 200), (200, 250)]
+    assert shards[0].offset == 0 and shards[1].offset > 0  # in the decompressed text
+    opened = []
+    real = gzip.open
+    monkeypatch.setattr(gzip, "open", lambda *a, **k: opened.append(a[0]) or real(*a, **k))
     docs, _ = _all(src)
     assert [d["raw"] for d in docs] == [r["text"] for r in recs]
+    assert len(opened) == 2  # the scan's count, then one pass for the three shards
+    fresh = JsonlSource(str(tmp_path), shard_size=100)
+    out = {k: [d["raw"] for d in fresh.read(shards[k]).docs] for k in (1, 0, 2)}  # out of order
+    assert out[0] + out[1] + out[2] == [r["text"] for r in recs]
+    assert len(opened) == 4  # shard 1; shard 0 went back: the file again; shard 2 went on from there
+    assert records.JsonlSource._gz is None  # (the open file is the instance's)
+
+
+def test_jsonl_gzip_damaged_files_are_rejected_with_their_readable_lines(tmp_path):
+    """A truncated download keeps its whole lines and records the damage; a file that is not gzip at all is
+    rejected, never skipped."""
+    import gzip
+
+    recs = _records(30)
+    data = gzip.compress("".join(json.dumps(r) + "\n" for r in recs).encode())
+    (tmp_path / "cut.jsonl.gz").write_bytes(data[: len(data) * 2 // 3])
+    (tmp_path / "plain.jsonl.gz").write_text(json.dumps(recs[0]) + "\n", encoding="utf-8")
+    docs, rejects = _all(JsonlSource(str(tmp_path), shard_size=10))
+    kept = [d["raw"] for d in docs]
+    assert 0 < len(kept) < 30 and kept == [r["text"] for r in recs[: len(kept)]]
+    reasons = {(r["source"].split(":")[0], r["reason"]) for r in rejects}
+    assert reasons == {("cut.jsonl.gz", "unreadable"), ("plain.jsonl.gz", "unreadable")}
+    assert len(rejects) == 2 and any(r["source"] == f"cut.jsonl.gz:line {len(kept) + 1}" for r in rejects)
 
 
 def test_parquet_shards_read_only_their_row_groups(tmp_path, monkeypatch):
