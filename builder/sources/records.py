@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import logging
-from itertools import accumulate, islice
+from itertools import islice
 
 from builder.errors import BuilderError
 from builder.sources.base import InputFile, ReadResult, Shard, Source, document_id
 
-log = logging.getLogger("builder")
 
-#: bytes (uncompressed) of a Parquet row group above which the scan warns
-LARGE_GROUP = 512 * 2**20
+#: rows a Parquet shard decodes at a time (at most its shard size)
+BATCH = 1024
+#: bytes the Parquet reader buffers per column: it reads the pages it decodes, not whole column chunks
+READ_BUFFER = 1 << 20
 
 
 class _RecordSource(Source):
@@ -198,30 +198,28 @@ class JsonlSource(_RecordSource):
 class ParquetSource(_RecordSource):
     """Parquet files (a file or a folder of ``*.parquet``), one article per row.
 
-    A shard reads the row groups that hold its rows. Where a row group holds
-    more than a shard (``pq.write_table``'s default is a million rows), the
-    process keeps the last groups it read, so the next shard of the same group
-    does not read it again; a group of more than :data:`LARGE_GROUP` bytes
-    (uncompressed) gets a warning at the scan, as each worker then holds one.
+    A shard streams its rows in batches of at most :data:`BATCH` rows through a
+    buffered reader, from the row group that holds its first row: memory is a
+    batch and the reader's buffers whatever the size of the file's row groups
+    (``pq.write_table``'s default is one group of up to a million rows, which
+    reading whole held in every worker). The process keeps its reader where its
+    last shard ended, so the shards of a file taken in order decode it once; a
+    shard before that point opens the file again.
     """
 
     name = "parquet"
     patterns = ("*.parquet",)
 
-    _last: tuple[tuple, object] | None = None  # (file, groups, columns) and the table read
+    #: where this process's last shard ended: ``(path, sha256, columns)``, the next row, the open batch
+    #: iterator and what is left of its current batch
+    _cursor: tuple | None = None
 
     def _count(self, f: InputFile) -> tuple[int, None]:
         import pyarrow.parquet as pq
         try:
-            md = pq.ParquetFile(f.path).metadata
+            return pq.ParquetFile(f.path).metadata.num_rows, None
         except Exception:
             return 0, None
-        big = max((md.row_group(g).total_byte_size for g in range(md.num_row_groups)), default=0)
-        if big > LARGE_GROUP:
-            log.warning("%s: a row group of %.0f MB (uncompressed): each worker holds one while it reads its shards; "
-                        "rewrite the file with smaller row groups to bound memory "
-                        "(pyarrow.parquet.write_table(table, path, row_group_size=10_000))", f.rel, big / 2**20)
-        return md.num_rows, None  # (a shard reads only its row groups)
 
     def read(self, shard: Shard) -> ReadResult:
         import pyarrow.parquet as pq
@@ -229,7 +227,7 @@ class ParquetSource(_RecordSource):
         res = ReadResult()
         f = shard.files[0]
         try:
-            pf = pq.ParquetFile(f.path)
+            pf = pq.ParquetFile(f.path, buffer_size=READ_BUFFER, pre_buffer=False)  # pages read as they are decoded
         except Exception as e:
             if shard.start == 0:  # (the file is rejected once, by its first shard)
                 res.reject(f.rel, "unreadable", f"not a readable Parquet file: {e.__class__.__name__}: {e}"[:300])
@@ -242,22 +240,44 @@ class ParquetSource(_RecordSource):
             return res
         wanted = sorted(c for c in {self.text_field, self.id_field, self.url_field, self.title_field,
                                     self.date_field, self.format_field} if c and c in names)
-        md = pf.metadata
-        stop = shard.stop if shard.stop is not None else md.num_rows
-        # only the row groups that hold the shard's rows: a shard of a large file holds its own rows, not the file's
-        ends = list(accumulate(md.row_group(g).num_rows for g in range(md.num_row_groups)))
-        groups = [g for g, end in enumerate(ends) if end > shard.start and end - md.row_group(g).num_rows < stop]
-        if not groups:
+        stop = shard.stop if shard.stop is not None else pf.metadata.num_rows
+        if stop <= shard.start:  # (an empty file)
             return res
-        first_row = ends[groups[0]] - md.row_group(groups[0]).num_rows
-        key = (f.path, f.sha256, tuple(groups), tuple(wanted))
-        if self._last is not None and self._last[0] == key:
-            table = self._last[1]
-        else:
-            self._last = None  # (freed before the next read)
-            table = pf.read_row_groups(groups, columns=wanted)
-            # kept for the next shard only where the groups hold more than this shard
-            self._last = (key, table) if table.num_rows > stop - shard.start else None
-        for i, rec in enumerate(table.slice(shard.start - first_row, stop - shard.start).to_pylist()):
+        try:
+            rows = self._rows(pf, (f.path, f.sha256, tuple(wanted)), shard.start, stop)
+        except Exception as e:  # a damaged page: the shard's rows are rejected as one, with the error
+            res.reject(f"{f.rel}:rows {shard.start}-{stop - 1}", "unreadable",
+                       f"{e.__class__.__name__}: {e}"[:300])
+            return res
+        for i, rec in enumerate(rows):
             self._row(res, f.rel, rec, f"row {shard.start + i}")
         return res
+
+    def _rows(self, pf, key: tuple, start: int, stop: int) -> list[dict]:
+        """Rows ``[start, stop)`` of the file, from this process's reader where it can go on forwards."""
+        cur, self._cursor = self._cursor, None
+        if cur is not None and cur[0] == key and cur[1] <= start:
+            _, pos, batches, batch = cur
+        else:  # from the row group that holds ``start`` to the end of the file, read only as far as needed
+            md = pf.metadata
+            g, pos = 0, 0
+            while g < md.num_row_groups and pos + md.row_group(g).num_rows <= start:
+                pos += md.row_group(g).num_rows
+                g += 1
+            batches = pf.iter_batches(batch_size=min(BATCH, self.shard_size), row_groups=range(g, md.num_row_groups),
+                                      columns=list(key[2]), use_threads=False)
+            batch = None
+        out: list[dict] = []
+        while pos < stop:  # ``batch`` (when not None) holds rows from ``pos`` on
+            if batch is None:
+                batch = next(batches, None)
+                if batch is None:
+                    break
+            lo, hi = max(start - pos, 0), min(stop - pos, batch.num_rows)
+            if lo < hi:
+                out += batch.slice(lo, hi - lo).to_pylist()
+            take = max(hi, min(lo, batch.num_rows))  # rows of the batch now behind us
+            pos += take
+            batch = batch.slice(take) if take < batch.num_rows else None
+        self._cursor = (key, pos, batches, batch)
+        return out

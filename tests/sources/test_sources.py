@@ -171,54 +171,62 @@ def test_jsonl_gzip_damaged_files_are_rejected_with_their_readable_lines(tmp_pat
     assert len(rejects) == 2 and any(r["source"] == f"cut.jsonl.gz:line {len(kept) + 1}" for r in rejects)
 
 
-def test_parquet_shards_read_only_their_row_groups(tmp_path, monkeypatch):
-    """A shard of a large Parquet file reads the row groups that hold its rows, not the whole file."""
+def _spy_batches(monkeypatch) -> list:
+    """Record the row groups of every batch iterator a Parquet shard opens; fail if anything reads whole
+    row groups or the whole file."""
+    opened, sizes = [], []
+    real = pq.ParquetFile.iter_batches
+
+    def spy(self, batch_size=65536, row_groups=None, *a, **k):
+        opened.append(list(row_groups))
+        sizes.append(batch_size)
+        return real(self, batch_size, row_groups, *a, **k)
+
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", spy)
+    monkeypatch.setattr(pq.ParquetFile, "read", lambda *a, **k: pytest.fail("a shard read the whole file"))
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", lambda *a, **k: pytest.fail("a shard read whole groups"))
+    return opened, sizes
+
+
+def test_parquet_shards_stream_from_their_row_group(tmp_path, monkeypatch):
+    """A shard streams its rows from the row group that holds its first row; the process's reader goes on
+    from where its last shard ended, so shards taken in order read the file once."""
     recs = _records(1000)
     pq.write_table(pa.Table.from_pylist(recs), tmp_path / "big.parquet", row_group_size=64)
     pq.write_table(pa.table({"text": pa.array([], pa.string())}), tmp_path / "empty.parquet")
-    groups_read = []
-    real = pq.ParquetFile.read_row_groups
-
-    def spy(self, row_groups, *a, **k):
-        groups_read.append(list(row_groups))
-        return real(self, row_groups, *a, **k)
-
-    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", spy)
-    monkeypatch.setattr(pq.ParquetFile, "read", lambda *a, **k: pytest.fail("a shard read the whole file"))
-    docs, rejects = _all(ParquetSource(str(tmp_path), shard_size=300))
+    opened, _ = _spy_batches(monkeypatch)
+    src = ParquetSource(str(tmp_path), shard_size=300)
+    shards = src.shards(src.scan())
+    docs, rejects = _all(src)
     assert [d["raw"] for d in docs] == [r["text"] for r in recs] and not rejects
-    # rows [0,300) are in groups 0-4 (64 rows each), [300,600) in 4-9, [600,900) in 9-14, [900,1000) in 14-15
-    assert groups_read == [[0, 1, 2, 3, 4], [4, 5, 6, 7, 8, 9], [9, 10, 11, 12, 13, 14], [14, 15]]
+    assert opened == [list(range(16))]  # one reader for the four shards of big.parquet
+    opened.clear()
+    fresh = ParquetSource(str(tmp_path), shard_size=300)
+    got = {k: [d["raw"] for d in fresh.read(shards[k]).docs] for k in (2, 1, 3)}  # out of order
+    assert got[1] + got[2] + got[3] == [r["text"] for r in recs[300:]]
+    # row 600 is in group 9, row 300 in group 4; shard 3 went on from shard 1's reader
+    assert opened == [list(range(9, 16)), list(range(4, 16))]
 
 
-def test_parquet_row_group_larger_than_a_shard_is_read_once(tmp_path, monkeypatch, caplog):
-    """pq.write_table's default writes a file of up to a million rows as one row group: its shards share one read."""
-    import logging
-
-    from builder.sources import records
-
+def test_parquet_one_huge_row_group_is_streamed(tmp_path, monkeypatch):
+    """pq.write_table's default writes a file of up to a million rows as one row group: its shards stream it a
+    batch at a time instead of each worker holding the whole group; a file without the text column is
+    rejected once, not once per shard."""
     recs = _records(1000)
     pq.write_table(pa.Table.from_pylist(recs), tmp_path / "one-group.parquet")  # one row group
     pq.write_table(pa.table({"content": [f"x{i}" for i in range(250)]}), tmp_path / "wrong.parquet")
-    reads = []
-    real = pq.ParquetFile.read_row_groups
-    monkeypatch.setattr(pq.ParquetFile, "read_row_groups",
-                        lambda self, g, *a, **k: reads.append(list(g)) or real(self, g, *a, **k))
-    monkeypatch.setattr(records, "LARGE_GROUP", 10_000)  # bytes: this file's group is "large"
+    opened, sizes = _spy_batches(monkeypatch)
     src = ParquetSource(str(tmp_path), shard_size=100)
-    with caplog.at_level(logging.WARNING, logger="builder"):
-        shards = src.shards(src.scan())
-    assert [r.getMessage().split(":")[0] for r in caplog.records] == ["one-group.parquet"]
-    assert "row_group_size" in caplog.records[0].getMessage()
+    shards = src.shards(src.scan())
     docs, rejects = [], []
     for sh in shards:
         r = src.read(sh)
         docs += r.docs
         rejects += r.rejects
     assert [d["raw"] for d in docs] == [r["text"] for r in recs]
-    assert reads == [[0]]  # ten shards, one read of the group
-    # a file without the text column is rejected once, not once per shard
+    assert opened == [[0]]  # ten shards, one reader
     assert len(shards) == 13 and [(r["source"], r["reason"]) for r in rejects] == [("wrong.parquet", "wrong_schema")]
+    assert sizes == [100]  # batches of at most a shard's rows, never the group at once
 
 
 def test_scan_order_is_the_sorted_order_of_names(tmp_path):
@@ -269,3 +277,18 @@ def test_inputs_are_columns_and_rows_on_demand(tmp_path):
     assert shards[2].files == tuple(inputs[8:]) and shards[-1].index == 2
     unsorted = Inputs.collect(str(tmp_path), [("b.txt", "b.txt", 1, "0" * 64), ("a.txt", "a.txt", 2, "1" * 64)])
     assert [x.rel for x in unsorted] == ["a.txt", "b.txt"] and unsorted[0].sha256 == "1" * 64
+
+
+def test_parquet_damaged_pages_reject_their_shard_rows(tmp_path):
+    """A shard whose pages cannot be decoded is one rejection naming its rows and the error; the other
+    row groups are read."""
+    recs = [{"text": f"story number {i} " * 40} for i in range(200)]
+    pq.write_table(pa.Table.from_pylist(recs), tmp_path / "ok.parquet", row_group_size=100)
+    data = bytearray((tmp_path / "ok.parquet").read_bytes())
+    data[200:400] = b"\xab" * 200  # inside the first row group's pages
+    (tmp_path / "ok.parquet").unlink()
+    (tmp_path / "bad.parquet").write_bytes(bytes(data))
+    docs, rejects = _all(ParquetSource(str(tmp_path), shard_size=50))
+    assert [d["raw"] for d in docs] == [r["text"] for r in recs[100:]]
+    assert [(r["source"], r["reason"]) for r in rejects] == [("bad.parquet:rows 0-49", "unreadable"),
+                                                            ("bad.parquet:rows 50-99", "unreadable")]
