@@ -38,6 +38,39 @@ def _flat(column, dtype) -> np.ndarray:
     return pc.list_flatten(column).to_numpy(zero_copy_only=False).astype(dtype)
 
 
+#: the value of each ASCII character as a hex digit (-1: not one)
+_HEX_DIGIT = np.full(256, -1, np.int8)
+_HEX_DIGIT[np.frombuffer(b"0123456789", np.uint8)] = np.arange(10)
+_HEX_DIGIT[np.frombuffer(b"abcdef", np.uint8)] = np.arange(10, 16)
+_HEX_DIGIT[np.frombuffer(b"ABCDEF", np.uint8)] = np.arange(10, 16)
+
+
+def hex_u64(column) -> np.ndarray:
+    """Strings of 16 hex digits (the dedup stage's exact hashes) as uint64, read from the Arrow buffers
+    at once; ``int(h, 16)`` per string where any is not such a string."""
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    n = len(arr)
+    if n and not arr.null_count and arr.type == pa.string():
+        offsets = np.frombuffer(arr.buffers()[1], np.int32)[arr.offset:arr.offset + n + 1]
+        if offsets[-1] - offsets[0] == 16 * n and (np.diff(offsets) == 16).all():
+            chars = np.frombuffer(arr.buffers()[2], np.uint8)[offsets[0]:offsets[-1]].reshape(n, 16)
+            digits = _HEX_DIGIT[chars]
+            if (digits >= 0).all():
+                digits = digits.astype(np.uint8)
+                packed = (digits[:, 0::2] << 4) | digits[:, 1::2]  # two digits a byte, most significant first
+                return packed.view(">u8").ravel().astype(np.uint64)
+    return np.array([int(h, 16) for h in arr.to_pylist()], dtype=np.uint64)
+
+
+def value_codes(column, names: dict) -> np.ndarray:
+    """Each value's code in ``names`` (a value not yet in it gets the next code, in order of first
+    appearance), through Arrow's dictionary encoding: a Python step per distinct value, not per row."""
+    enc = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    enc = pc.dictionary_encode(enc, null_encoding="encode")
+    mapping = np.array([names.setdefault(v, len(names)) for v in enc.dictionary.to_pylist()], np.int64)
+    return mapping[enc.indices.to_numpy(zero_copy_only=False)] if len(mapping) else np.zeros(0, np.int64)
+
+
 def _read(path: Path, columns: list[str]) -> pa.Table:
     """The ``columns`` a work file has (a shard whose documents were all rejected has fewer)."""
     with pq.ParquetFile(path) as pf:
@@ -147,11 +180,10 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
         sizes.append(n)
         ids_parts.append(t.column("id").combine_chunks())
         if dedup is not None and n:
-            exact.append(np.array([int(h, 16) for h in t.column("exact_hash").to_pylist()], dtype=np.uint64))
+            exact.append(hex_u64(t.column("exact_hash")))
             bands.append(_flat(t.column("bands"), np.uint64).reshape(n, -1))
         if bp is not None and n:
-            groups = t.column("group").to_pylist()
-            doc_group.append(np.array([group_names.setdefault(g, len(group_names)) for g in groups], np.int64))
+            doc_group.append(value_codes(t.column("group"), group_names))
         del t
     ids = pa.concat_arrays(ids_parts) if ids_parts else pa.array([], pa.string())
     del ids_parts

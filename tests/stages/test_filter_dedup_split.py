@@ -258,3 +258,34 @@ def test_has_unspaced_is_the_regex_search(text):
     from builder.stages.words import UNSPACED_RE, has_unspaced
 
     assert has_unspaced(text) == (UNSPACED_RE.search(text) is not None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2**64 - 1), max_size=40), st.integers(0, 5), st.booleans())
+def test_barrier_reads_exact_hashes_as_int_does(values, cut, upper):
+    """The barrier's exact hashes (16 hex digits) are read from Arrow's buffers at once: the same numbers as
+    ``int(h, 16)``, for a chunked or sliced column; other strings go through ``int`` itself."""
+    import numpy as np
+
+    from builder.barrier import hex_u64
+
+    hexes = [f"{v:016X}" if upper else f"{v:016x}" for v in values]
+    expect = np.array(values, dtype=np.uint64)
+    k = min(cut, len(hexes))
+    assert (hex_u64(pa.chunked_array([pa.array(hexes[:k], pa.string()), pa.array(hexes[k:], pa.string())]))
+            == expect).all()
+    assert (hex_u64(pa.array(["x"] + hexes, pa.string()).slice(1)) == expect).all()
+    assert hex_u64(pa.array(["ff", "0" * 15 + "1"])).tolist() == [255, 1]  # not all of 16 digits
+
+
+def test_barrier_group_codes_follow_first_appearance():
+    """Source groups get codes in the order they first appear, across shards, through Arrow's dictionary
+    encoding (a Python step per group, not per document); a missing group is a group of its own."""
+    from builder.barrier import value_codes as codes
+
+    names: dict = {}
+    first = codes(pa.chunked_array([pa.array(["b", "a"]), pa.array([None, "b", "c"])]), names)
+    second = codes(pa.array(["c", "d", None]), names)
+    assert first.tolist() == [0, 1, 2, 0, 3] and second.tolist() == [3, 4, 2]
+    assert names == {"b": 0, "a": 1, None: 2, "c": 3, "d": 4}
+    assert codes(pa.array([], pa.string()), names).tolist() == []
