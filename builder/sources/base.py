@@ -142,7 +142,7 @@ class Source(ABC):
             )
         root = str(p) if p.is_dir() else os.path.dirname(str(p))
         found = [p.name] if p.is_file() else _walk(str(p), self.patterns)
-        return Inputs.collect(root, (_describe(root, rel) for rel in found))
+        return Inputs.collect(root, progress((_describe(root, rel) for rel in found), "files scanned"))
 
     def shards(self, files: Sequence[InputFile]) -> Sequence[Shard]:
         """Cut the inputs into shards (default: ``shard_size`` whole files each), made as they are asked for."""
@@ -154,6 +154,25 @@ class Source(ABC):
 
     def describe(self) -> dict:
         return {"name": self.name, "path": self.path}
+
+
+#: seconds between two log lines of a long scan
+SCAN_LOG_EVERY = 10.0
+
+
+def progress(items, what: str):
+    """``items``, logging how many have passed every :data:`SCAN_LOG_EVERY` seconds ("Scanning: 412000 files
+    scanned, 13000/s"): a scan of a million files, or the line count of large JSONL files, takes minutes
+    before the first shard starts."""
+    import time
+
+    t0 = last = time.monotonic()
+    for n, item in enumerate(items, 1):
+        yield item
+        now = time.monotonic()
+        if now - last >= SCAN_LOG_EVERY:
+            last = now
+            log.info("Scanning: %d %s, %.0f/s", n, what, n / (now - t0))
 
 
 def _describe(root: str, found: str) -> tuple[str, str, int, str]:

@@ -6,7 +6,7 @@ import json
 from itertools import islice
 
 from builder.errors import BuilderError
-from builder.sources.base import InputFile, ReadResult, Shard, Source, document_id
+from builder.sources.base import InputFile, ReadResult, Shard, Source, document_id, progress
 
 
 #: rows a Parquet shard decodes at a time (at most its shard size)
@@ -40,7 +40,7 @@ class _RecordSource(Source):
 
     def shards(self, files: list[InputFile]) -> list[Shard]:
         out: list[Shard] = []
-        for f in files:
+        for f in progress(files, f"of {len(files)} files' records counted"):
             n, offsets = self._count(f)
             for k, start in enumerate(range(0, max(n, 1), self.shard_size)):
                 out.append(Shard(index=len(out), files=(f,), start=start, stop=min(start + self.shard_size, n),

@@ -292,3 +292,22 @@ def test_parquet_damaged_pages_reject_their_shard_rows(tmp_path):
     assert [d["raw"] for d in docs] == [r["text"] for r in recs[100:]]
     assert [(r["source"], r["reason"]) for r in rejects] == [("bad.parquet:rows 0-49", "unreadable"),
                                                             ("bad.parquet:rows 50-99", "unreadable")]
+
+
+def test_long_scans_log_their_progress(tmp_path, monkeypatch, caplog):
+    """A scan of many files, or the record count of large JSONL files, logs how far it has got."""
+    import logging
+
+    from builder.sources import base
+
+    for i in range(5):
+        (tmp_path / f"{i}.txt").write_text(f"story {i}", encoding="utf-8")
+        (tmp_path / f"{i}.jsonl").write_text(json.dumps({"text": f"story {i}"}) + "\n", encoding="utf-8")
+    monkeypatch.setattr(base, "SCAN_LOG_EVERY", 0.0)
+    with caplog.at_level(logging.INFO, logger="builder"):
+        FileSource(str(tmp_path)).scan()
+        src = JsonlSource(str(tmp_path))
+        src.shards(src.scan())
+    lines = [r.getMessage() for r in caplog.records]
+    assert "Scanning: 5 files scanned" in lines[4] and lines[4].endswith("/s")
+    assert any(ln.startswith("Scanning: 5 of 5 files' records counted") for ln in lines)
