@@ -43,7 +43,6 @@ def write_manifest(path: Path, manifest: dict) -> None:
         fh.write(text[pos:] + "\n")
 
 
-
 def read_manifest(root: Path, skip: tuple[str, ...] = ("inputs",)) -> dict:
     """``manifest.json`` with the lists named in ``skip`` left empty.
 
@@ -51,8 +50,7 @@ def read_manifest(root: Path, skip: tuple[str, ...] = ("inputs",)) -> dict:
     and ``  ]`` (``write_manifest``): those lines are passed over unparsed, so
     the manifest of a million inputs (124 MB) is not held as Python objects
     (``json.loads`` of it peaked at 1 GB, this at 75 MB). A manifest in another
-    layout is parsed whole. Raises
-    ``json.JSONDecodeError`` for one that is not JSON.
+    layout is parsed whole. Raises ``json.JSONDecodeError`` for one that is not JSON.
     """
     path = root / "manifest.json"
     kept, skipping = [], None
@@ -75,7 +73,6 @@ def read_manifest(root: Path, skip: tuple[str, ...] = ("inputs",)) -> dict:
     if manifest is None:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     return {k: ([] if k in skip and isinstance(v, list) else v) for k, v in manifest.items()}
-
 
 
 def manifest_version(root: Path) -> str | None:

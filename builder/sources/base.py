@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from builder.errors import BuilderError
 from builder.ids import digest, file_sha256
-from builder.sources.inputs import InputFile, Inputs
+from builder.sources.inputs import InputFile, Inputs, position
 
 log = logging.getLogger("builder")
 
@@ -127,11 +127,6 @@ class Source(ABC):
         self.shard_size = int(shard_size)
 
     # -- scanning ---------------------------------------------------------
-    @property
-    def root(self) -> Path:
-        p = Path(self.path).expanduser()
-        return p if p.is_dir() else p.parent
-
     def scan(self) -> Inputs:
         """All input files in stable (sorted, relative path) order, with their sizes and digests."""
         p = Path(self.path).expanduser()
@@ -203,11 +198,7 @@ class FileShards(Sequence):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
-        n = len(self)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError(f"shard {i} out of range ({n} shards)")
+        i = position(i, len(self), "shard")
         return Shard(index=i, files=tuple(self.files[i * self.size:(i + 1) * self.size]))
 
 

@@ -52,6 +52,13 @@ def _digest(h: str) -> bytes | None:
     return b if len(b) == 32 else None
 
 
+def position(i: int, n: int, what: str) -> int:
+    """Index ``i`` of a sequence of ``n`` (negative from the end), or IndexError naming ``what``."""
+    if not -n <= i < n:
+        raise IndexError(f"{what} {i} out of range ({n} {what}s)")
+    return i + n if i < 0 else i
+
+
 #: rows turned into Python objects at a time (iteration, building)
 CHUNK = 4096
 
@@ -93,8 +100,7 @@ class Inputs(Sequence):
             if len(rows) >= CHUNK:
                 flush()
         flush()
-        table = pa.Table.from_batches(batches, schema=SCHEMA)
-        del batches
+        table = pa.Table.from_batches(batches, schema=SCHEMA)  # (the batches' buffers, not copies)
         rel = table.column("rel")
         if len(rel) > 1 and not pc.all(pc.less_equal(rel[:-1], rel[1:])).as_py():
             table = table.take(pc.sort_indices(table, sort_keys=[("rel", "ascending")]))  # (a stable sort)
@@ -116,13 +122,8 @@ class Inputs(Sequence):
     def __getitem__(self, i):
         if isinstance(i, slice):
             start, stop, step = i.indices(len(self))
-            files = self._files(start, max(start, stop)) if step == 1 else [self[k] for k in range(start, stop, step)]
-            return files
-        n = len(self)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError(f"input {i} out of range ({n} inputs)")
+            return self._files(start, max(start, stop)) if step == 1 else [self[k] for k in range(start, stop, step)]
+        i = position(i, len(self), "input")
         return self._files(i, i + 1)[0]
 
     def __iter__(self) -> Iterator[InputFile]:
@@ -131,8 +132,3 @@ class Inputs(Sequence):
 
     def __repr__(self) -> str:
         return f"Inputs({len(self)} files under {self.root!r})"
-
-    @property
-    def nbytes(self) -> int:
-        """Memory the columns take."""
-        return self.table.nbytes
