@@ -91,7 +91,19 @@ CONFIRMING_PHRASES = re.compile(r"\b(?:it is official|confirmed that|announced (
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens, with a trailing possessive 's removed."""
-    return [t.lower().replace("’", "'").removesuffix("'s") for t in _TOKEN_RE.findall(text or "")]
+    if not text:
+        return []
+    if text.isascii():  # (ASCII lower-casing keeps every character's class and the text's length: one call)
+        return [t.removesuffix("'s") for t in _TOKEN_RE.findall(text.lower())]
+    return [t.lower().replace("’", "'").removesuffix("'s") for t in _TOKEN_RE.findall(text)]
+
+
+def joined_tokens(text: str) -> str:
+    """``" ".join(tokens(text))``, with string methods on the joined text where it is ASCII."""
+    if text and text.isascii():
+        j = " ".join(_TOKEN_RE.findall(text.lower())).replace("'s ", " ")  # (a token's one apostrophe: "'s " ends it)
+        return j[:-2] if j.endswith("'s") else j
+    return " ".join(tokens(text))
 
 
 @functools.lru_cache(maxsize=1 << 17)
