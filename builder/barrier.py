@@ -169,7 +169,8 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
 
     Per document it holds numbers (keys, codes, indices) and its id in one Arrow
     array; Python objects only per cluster root being split, per shard being
-    written, and per stance candidate."""
+    read or written, and per headline of the stance pools (at most twice the
+    pool size a split)."""
     out.mkdir(parents=True, exist_ok=True)
     dedup, bp = pipe.stages.get("dedup"), pipe.stages.get("boilerplate")
     ids_parts, exact, bands, sizes = [], [], [], []
@@ -205,15 +206,19 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
 
     # repeated ids: the first occurrence counts
     dup_id = np.zeros(n, dtype=bool)
+    first_of_id = np.arange(n)  # by rank: the rank of the first document with the same id
     if n > 1:
         in_order = ids.take(pa.array(by_id))
         same = pc.equal(in_order.slice(1), in_order.slice(0, n - 1)).to_numpy(zero_copy_only=False)
         dup_id[np.maximum(by_id[:-1], by_id[1:])[same]] = True
+        first_of_id[1:][same] = 0
+        first_of_id = np.maximum.accumulate(first_of_id)
         del in_order, same
     keep_dups = dedup.keep if dedup is not None else True
     reason = np.where(dup_id, 1, np.where((not keep_dups) & (root != np.arange(n)), 2, 0)).astype(np.int8)
     duplicate = reason != 0
-    del dup_id, by_id
+    cluster_code = first_of_id[rank[root]]  # equal for documents whose cluster ids are equal strings
+    del dup_id, by_id, first_of_id
     splitter = pipe.stages["split"]
     code_of: dict[str, int] = {}  # split name -> code, in order of first assignment
     split_code = np.zeros(n, dtype=np.int8)  # by cluster root, then by document
@@ -241,40 +246,33 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
                          "line_hash": pa.array([r[1] for r in rows], pa.uint64())}), out / "learned_boilerplate.parquet")
         del lines_h, lines_d, groups
 
-    pairs = {}
-    if pipe.pairer is not None:
-        arts, pos = [], 0
-        for d, size in zip(shard_dirs, sizes):
-            t = _read(d / "docs.parquet", ["title", "teasers"])
-            titles = t.column("title").to_pylist() if "title" in t.column_names else [None] * size
-            heads = (pc.struct_field(pc.list_flatten(t.column("teasers")), "headline").to_pylist(),
-                     pc.list_parent_indices(t.column("teasers")).to_pylist()) if "teasers" in t.column_names else ([], [])
-            per = [[] for _ in range(size)]
-            for h, k in zip(*heads):
-                per[k].append(h)
-            shard_ids = ids.slice(pos, size).to_pylist()
-            clusters = ids.take(pa.array(root[pos:pos + size])).to_pylist()
-            for k in range(size):
-                i = pos + k
-                if not duplicate[i]:
-                    arts.append({"id": shard_ids[k], "cluster_id": clusters[k], "split": names[split_code[i]],
-                                 "title": titles[k], "headlines": per[k]})
-            pos += size
-        pairs = pipe.pairer.pairs(arts)
-        del arts
+    pools = None
+    if pipe.pairer is not None:  # the negative pools, from every article (bounded: see HeadlinePools)
+        making = pipe.pairer.pools()
+        for a in _articles(shard_dirs, sizes, ids, cluster_code, rank, duplicate, split_code, names):
+            making.add(a["id"], a["cluster_id"], a["split"], a["title"], a["headlines"], order=a["order"])
+        pools = making.finish()
+        del making
+    shard_articles = (_articles(shard_dirs, sizes, ids, cluster_code, rank, duplicate, split_code, names,
+                                by_shard=True) if pools is not None else None)
 
     pos = 0
     for i, size in enumerate(sizes):
         sl = slice(pos, pos + size)
         shard_ids = ids.slice(pos, size)
+        if shard_articles is not None:  # each article's pairs, a shard at a time (duplicates get none)
+            pairs = [[] for _ in range(size)]
+            for k, a in next(shard_articles):
+                pairs[k] = pipe.pairer.article_pairs(a, pools)
+        else:
+            pairs = [[]] * size
         _write(pa.table({
             "id": shard_ids,
             "cluster_id": ids.take(pa.array(root[sl])),
             "split": split_names.take(pa.array(split_code[sl])),
             "duplicate": pa.array(duplicate[sl], pa.bool_()),
             "duplicate_reason": REASONS.take(pa.array(reason[sl])),
-            "stance_pairs": pa.array([pairs.get(a, []) for a in shard_ids.to_pylist()] if pairs else [[]] * size,
-                                     PAIR_TYPE),
+            "stance_pairs": pa.array(pairs, PAIR_TYPE),
         }), out / f"keys-{i:05d}.parquet")
         pos += size
 
@@ -288,6 +286,35 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
     n_clusters = len(roots)
     return {"articles": n, "clusters": n_clusters, "duplicates": n - n_clusters,
             "learned_boilerplate_lines": n_learned, "duplicates_dropped": int(duplicate.sum()), "splits": splits}
+
+
+def _articles(shard_dirs: list[Path], sizes: list[int], ids: pa.Array, cluster_code: np.ndarray, rank: np.ndarray,
+              duplicate: np.ndarray, split_code: np.ndarray, names: list[str], by_shard: bool = False):
+    """The articles that stay (not duplicates) as the stance pairer needs them, read a shard at a time: the
+    id, the cluster (``cluster_code``: a number per distinct cluster id), the order of the id (``rank``), the
+    split, the title and the teaser headlines. ``by_shard``: yield one list a shard of ``(row, article)``;
+    else yield the articles."""
+    pos = 0
+    for d, size in zip(shard_dirs, sizes):
+        t = _read(d / "docs.parquet", ["title", "teasers"]) if size else pa.table({})
+        titles = t.column("title").to_pylist() if "title" in t.column_names else [None] * size
+        per = [[] for _ in range(size)]
+        if "teasers" in t.column_names:
+            heads = pc.struct_field(pc.list_flatten(t.column("teasers")), "headline").to_pylist()
+            for h, k in zip(heads, pc.list_parent_indices(t.column("teasers")).to_pylist()):
+                per[k].append(h)
+        del t
+        rows = np.flatnonzero(~duplicate[pos:pos + size])
+        shard_ids = ids.slice(pos, size).to_pylist()
+        clusters, order = cluster_code[pos:pos + size].tolist(), rank[pos:pos + size].tolist()
+        arts = [(k, {"id": shard_ids[k], "cluster_id": clusters[k], "order": order[k],
+                     "split": names[split_code[pos + k]], "title": titles[k], "headlines": per[k]})
+                for k in rows.tolist()]
+        pos += size
+        if by_shard:
+            yield arts
+        else:
+            yield from (a for _, a in arts)
 
 
 def _frequent_lines(shard_dirs: list[Path], sizes: list[int], min_count: int) -> tuple[np.ndarray, np.ndarray]:

@@ -64,3 +64,36 @@ def test_split_ratios_are_configurable(tmp_path):
 
     disk = datasets.load_from_disk(str(root / "arrow" / "articles"))
     assert len(disk["train"]) == 0 and len(disk["validation"]) == 0 and len(disk["test"]) == 8
+
+
+def test_stance_pairs_are_the_pairers_with_a_small_pool(tmp_path):
+    """The barrier builds the negative pools shard by shard (a pool smaller than the corpus's headlines is
+    pruned as it goes): the released pairs are those the pairer makes from the released articles at once."""
+    from builder.stages import StancePairer
+
+    src = write_corpus(tmp_path / "corpus", n=30)
+    (src / "dup_near.txt").write_text(article(0, "readmore").replace("Tuesday", "Wednesday"), encoding="utf-8")
+    s = build_release(tmp_path, src, ["ner=none", "stance.pairs.pool_size=4", "source.shard_size=7"])
+    root = tmp_path / "dist" / s["name"] / s["version"]
+    arts = {r["id"]: {**r, "split": split, "headlines": []}
+            for split, ds in load(root, "articles", tmp_path).items() for r in ds}
+    for part in load(root, "teasers", tmp_path).values():
+        for r in part:
+            arts[r["article_id"]]["headlines"].append(r["headline"])
+    expected = StancePairer(pool_size=4).pairs(list(arts.values()))
+    got = {}
+    for part in load(root, "stance", tmp_path).values():
+        for r in part:
+            got.setdefault(r["article_id"], []).append({"headline": r["headline"], "pair": r["pair"]})
+    assert got and set(got) <= set(expected)
+    n_negatives = 0
+    for aid, pairs in got.items():
+        own = [p for p in expected[aid] if p["pair"] != "sampled_negative"]
+        assert [p for p in pairs if p["pair"] != "sampled_negative"] == own
+        negatives = [p for p in pairs if p["pair"] == "sampled_negative"]
+        assert all(p in expected[aid] for p in negatives)  # (the labeler may drop a negative it finds related)
+        n_negatives += len(negatives)
+        cluster = {h for b in arts.values() if b["cluster_id"] == arts[aid]["cluster_id"]
+                   for h in [b["title"], *b["headlines"]]}
+        assert not {p["headline"] for p in negatives} & cluster
+    assert n_negatives

@@ -29,7 +29,10 @@ live in :mod:`builder.stages.stance_features`.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -45,6 +48,7 @@ from builder.stages.stance_features import (
     Weights,
     bucket,
     doc_terms,
+    joined_tokens,
     pair_features,
     relatedness,
     rule_relatedness,
@@ -76,12 +80,20 @@ def doc_frequencies(texts: list[str]) -> dict[int, int]:
     return df
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _norm_headline(h: str) -> str:
-    return " ".join(tokens(h))
+    """A headline's words, lower case, as one string (a headline's key: teaser lists repeat headlines across
+    the articles of a site, so recent ones are remembered)."""
+    return joined_tokens(h)
 
 
-def _near_duplicate(a: frozenset, b: frozenset, threshold: float = 0.6) -> bool:
-    return bool(a and b) and len(a & b) / len(a | b) >= threshold
+def _near_duplicate(a, b: frozenset, threshold: float = 0.6) -> bool:
+    """Word Jaccard similarity of ``a`` (distinct words: a set or a tuple) and ``b`` at least
+    ``threshold`` (``|a & b| / |a | b|``, the union's size counted from the intersection's)."""
+    if not a or not b or b.isdisjoint(a):
+        return False
+    inter = len(b.intersection(a))
+    return inter / (len(a) + len(b) - inter) >= threshold
 
 
 @dataclass
@@ -107,52 +119,132 @@ class StancePairer:
         """``articles``: dicts with id, cluster_id, split, title, headlines (teasers).
 
         Returns ``{article_id: [{"headline", "pair"}, ...]}``. The result does
-        not depend on the order of ``articles``. A negative is drawn by walking
-        the split's pool (sorted by a seeded hash, so in pseudo-random order)
-        from a start given by the article's id, skipping headlines that appear
-        in the article's own cluster and near-duplicates (word Jaccard ≥ 0.6)
-        of the article's own headlines: each article costs O(negatives + skips),
-        not O(pool).
+        not depend on the order of ``articles``: :meth:`pools` from every
+        article, then :meth:`article_pairs` for each. The barrier does the same
+        shard by shard, so that it never holds every article at once.
         """
-        found: dict[str, dict[str, tuple[str, set]]] = {}  # split → normalised headline → (headline, clusters)
-        for a in sorted(articles, key=lambda a: a["id"]):
-            for h in ([a["title"]] if a.get("title") else []) + list(a.get("headlines") or []):
-                k = _norm_headline(h)
-                if not k:
-                    continue
-                entry = found.setdefault(a["split"], {}).setdefault(k, (h, set()))
-                entry[1].add(a["cluster_id"])
-        pools: dict[str, list[tuple[str, str, frozenset, frozenset]]] = {}
-        for split, heads in found.items():
-            ranked = sorted((digest(str(self.seed), k, n=16), h, frozenset(cl), frozenset(k.split()))
-                            for k, (h, cl) in heads.items())
-            pools[split] = ranked[: self.pool_size]
-
-        out: dict[str, list[dict]] = {}
+        pools = self.pools()
         for a in articles:
-            own, seen = [], set()
-            if a.get("title"):
-                own.append({"headline": a["title"], "pair": "own_headline"})
-                seen.add(_norm_headline(a["title"]))
-            for h in a.get("headlines") or []:
-                k = _norm_headline(h)
-                if k and k not in seen:
-                    own.append({"headline": h, "pair": "teaser"})
-                    seen.add(k)
-            want = max(math.ceil(self.negative_ratio * len(own)), self.min_negatives)
-            pool = pools.get(a["split"], [])
-            neg = []
-            if pool and want:
-                own_words = [frozenset(k.split()) for k in seen]
-                start = int(digest(str(self.seed), a["id"], n=12), 16) % len(pool)
-                for step in range(len(pool)):
-                    _, h, clusters, words = pool[(start + step) % len(pool)]
-                    if a["cluster_id"] in clusters or any(_near_duplicate(words, w) for w in own_words):
-                        continue
+            pools.add(a["id"], a["cluster_id"], a["split"], a.get("title"), a.get("headlines"))
+        found = pools.finish()
+        return {a["id"]: self.article_pairs(a, found) for a in articles}
+
+    def pools(self) -> "HeadlinePools":
+        """An empty :class:`HeadlinePools` of this pairer's size and seed."""
+        return HeadlinePools(self.pool_size, self.seed)
+
+    def article_pairs(self, a: dict, pools: dict[str, list[tuple]]) -> list[dict]:
+        """The pairs of one article (a dict as in :meth:`pairs`), its negatives drawn from ``pools``
+        (:meth:`HeadlinePools.finish`). A negative is drawn by walking the split's pool (sorted by a
+        seeded hash, so in pseudo-random order) from a start given by the article's id, skipping
+        headlines that appear in the article's own cluster and near-duplicates (word Jaccard >= 0.6)
+        of the article's own headlines: each article costs O(negatives + skips), not O(pool)."""
+        own, seen = [], set()
+        if a.get("title"):
+            own.append({"headline": a["title"], "pair": "own_headline"})
+            seen.add(_norm_headline(a["title"]))
+        for h in a.get("headlines") or []:
+            k = _norm_headline(h)
+            if k and k not in seen:
+                own.append({"headline": h, "pair": "teaser"})
+                seen.add(k)
+        want = max(math.ceil(self.negative_ratio * len(own)), self.min_negatives)
+        pool = pools.get(a["split"], [])
+        neg = []
+        if pool and want:
+            own_words = [frozenset(k.split()) for k in seen]
+            cluster = a["cluster_id"]
+            start = int(digest(str(self.seed), a["id"], n=12), 16) % len(pool)
+            for i in itertools.chain(range(start, len(pool)), range(start)):
+                h, clusters, words = pool[i]
+                if cluster in clusters:
+                    continue
+                for w in own_words:
+                    if _near_duplicate(words, w):
+                        break
+                else:
                     neg.append({"headline": h, "pair": "sampled_negative"})
                     if len(neg) == want:
                         break
-            out[a["id"]] = own + neg
+        return own + neg
+
+
+class HeadlinePools:
+    """The negative pools of every split: of the distinct headlines (titles and teasers, normalised)
+    of a split's articles, the ``pool_size`` with the smallest seeded hashes, each with the
+    clusters it appears in and its text as the first article (by id) writes it.
+
+    Articles come through :meth:`add` in any order and any number of calls (the barrier
+    adds them shard by shard); at most ``2 * pool_size`` candidate headlines a split are held:
+    when there are more, those with the larger hashes are dropped, and a headline whose hash is
+    above the cut can never be in the pool, so later sightings of it are skipped. Holding every
+    distinct headline of the corpus (as this once did) grew with the corpus: ~5 KB an article
+    at the barrier.
+    """
+
+    def __init__(self, pool_size: int, seed: int):
+        self.pool_size, self.seed = pool_size, str(seed)
+        # split -> key -> [hash, order, headline, cluster or set of clusters]
+        self._cands: dict[str, dict[str, list]] = {}
+        self._cut: dict[str, int] = {}  # split -> the largest hash that can still be in its pool
+        self._hash: dict[str, int] = {}  # recent keys' hashes (headlines repeat: sidebars, teaser lists)
+
+    def _digest(self, k: str) -> int:
+        """The key's seeded hash (as an integer: ordered as its 16 hex digits are)."""
+        d = self._hash.get(k)
+        if d is None:
+            if len(self._hash) >= 1 << 16:
+                self._hash.clear()
+            d = self._hash[k] = int(digest(self.seed, k, n=16), 16)
+        return d
+
+    def add(self, aid: str, cluster, split: str, title: str | None, headlines, order=None) -> None:
+        """One article's headlines (its title first), each counted in the pool of ``split``. ``order``:
+        what orders the articles as their ids do (the barrier gives each id's rank), by default ``aid``."""
+        if order is None:
+            order = aid
+        cands = self._cands.setdefault(split, {})
+        cut = self._cut.get(split)
+        for h in ([title] if title else []) + list(headlines or []):
+            k = _norm_headline(h)
+            if not k:
+                continue
+            entry = cands.get(k)
+            if entry is None:
+                d = self._digest(k)
+                if cut is not None and d > cut:
+                    continue
+                cands[k] = [d, order, h, cluster]
+                if len(cands) > 2 * self.pool_size:
+                    cut = self._prune(split)
+                    cands = self._cands[split]
+                continue
+            cl = entry[3]
+            if type(cl) is set:
+                cl.add(cluster)
+            elif cl != cluster:  # (a set only for the headlines seen in two clusters or more)
+                entry[3] = {cl, cluster}
+            if order < entry[1]:  # the headline as the first article (by id) writes it
+                entry[1], entry[2] = order, h
+
+    def _prune(self, split: str) -> int | None:
+        kept = sorted(self._cands[split].items(), key=lambda kv: (kv[1][0], kv[1][2]))[: self.pool_size]
+        self._cands[split] = dict(kept)
+        self._cut[split] = kept[-1][1][0] if kept else None
+        return self._cut[split]
+
+    def finish(self) -> dict[str, list[tuple[str, tuple, tuple]]]:
+        """Each split's pool in hash order: ``(headline, clusters, words)``, the clusters and the
+        distinct words of the normalised headline as tuples (a third of a frozenset's memory)."""
+        out, intern = {}, sys.intern
+        for split in list(self._cands):
+            cands = self._cands.pop(split)
+            if not cands:  # (a split whose articles have no headline has no pool)
+                continue
+            ranked = sorted(cands.items(), key=lambda kv: (kv[1][0], kv[1][2]))[: self.pool_size]
+            del cands
+            out[split] = [(h, tuple(cl) if type(cl) is set else (cl,), tuple(map(intern, dict.fromkeys(k.split()))))
+                          for k, (_, _, h, cl) in ranked]
         return out
 
 

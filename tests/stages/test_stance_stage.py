@@ -227,3 +227,80 @@ def test_trained_config_composes(small_model, tmp_path):
     stage = instantiate_stage(OmegaConf.to_container(cfg.stance, resolve=True))
     assert stage.labeler.startswith("stance.trained.v1:fixture@")
     assert stage.pairs.negative_ratio == 1.0
+
+
+# -- pools built shard by shard, with bounded memory --------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from builder.ids import digest  # noqa: E402
+from builder.stages.stance import HeadlinePools  # noqa: E402
+from builder.stages.stance_features import _TOKEN_RE, joined_tokens, tokens  # noqa: E402
+
+
+def _norm(h):
+    return " ".join(t.lower().replace("’", "'").removesuffix("'s") for t in _TOKEN_RE.findall(h or ""))
+
+
+def _pools_at_once(arts, pool_size, seed):
+    """The pools as the pairer first made them: every distinct headline of a split held, then ranked."""
+    found = {}
+    for a in sorted(arts, key=lambda a: a["id"]):
+        for h in ([a["title"]] if a.get("title") else []) + list(a.get("headlines") or []):
+            k = _norm(h)
+            if k:
+                entry = found.setdefault(a["split"], {}).setdefault(k, (h, set()))
+                entry[1].add(a["cluster_id"])
+    return {split: [(h, set(cl), set(k.split())) for _, h, k, cl in
+                    sorted((digest(str(seed), k, n=16), h, k, cl) for k, (h, cl) in heads.items())[:pool_size]]
+            for split, heads in found.items()}
+
+
+_WORDS = ["Storm", "storm", "port", "Osaka", "council's", "tram", "line", "Bergen", "budget", "it’s", "İzmir", "new"]
+_ARTICLES = st.lists(st.fixed_dictionaries({
+    "cluster_id": st.sampled_from(["c0", "c1", "c2", "c3", "c4"]),
+    "split": st.sampled_from(["train", "test"]),
+    "title": st.none() | st.lists(st.sampled_from(_WORDS), max_size=4).map(" ".join),
+    "headlines": st.lists(st.lists(st.sampled_from(_WORDS), max_size=4).map(" ".join), max_size=4),
+}), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_ARTICLES, st.integers(1, 8), st.randoms(use_true_random=False), st.integers(1, 5))
+def test_pools_from_batches_in_any_order_are_the_pools_of_all_at_once(arts, pool_size, rnd, n_batches):
+    arts = [{"id": f"a{rnd.randrange(10_000):05d}", **a} for a in arts]
+    arts = list({a["id"]: a for a in arts}.values())  # (ids are unique among the articles that stay)
+    rnd.shuffle(arts)
+    pools = HeadlinePools(pool_size, seed=3)
+    held = 0
+    for b in range(n_batches):  # the barrier adds a shard at a time
+        for a in arts[b::n_batches]:
+            pools.add(a["id"], a["cluster_id"], a["split"], a["title"], a["headlines"])
+            held = max(held, *[len(c) for c in pools._cands.values()])
+    assert held <= 2 * pool_size  # never more candidates than that, however many articles
+    got = {split: [(h, set(cl), set(words)) for h, cl, words in pool] for split, pool in pools.finish().items()}
+    assert got == {s: p for s, p in _pools_at_once(arts, pool_size, 3).items()}
+
+
+def test_pairs_do_not_depend_on_the_pool_being_pruned():
+    arts = [{"id": f"a{i:03d}", "cluster_id": f"c{i // 2}", "split": "train", "title": f"Story {i} about harbour {i % 7}",
+             "headlines": [f"Teaser {i % 11} on the tram", f"Story {(i + 1) % 40} about harbour {(i + 1) % 7}"]}
+            for i in range(40)]
+    pairer = StancePairer(pool_size=5, negative_ratio=2.0)
+    pools = pairer.pools()
+    for a in reversed(arts):
+        pools.add(a["id"], a["cluster_id"], a["split"], a["title"], a["headlines"])
+    found = pools.finish()
+    assert [h for h, _, _ in found["train"]] == [h for h, _, _ in _pools_at_once(arts, 5, 0)["train"]]
+    assert {a["id"]: pairer.article_pairs(a, found) for a in arts} == pairer.pairs(arts)
+    for a in arts:  # a negative is never a headline of the article's own cluster
+        own = {_norm(h) for b in arts if b["cluster_id"] == a["cluster_id"] for h in [b["title"], *b["headlines"]]}
+        assert all(_norm(p["headline"]) not in own for p in pairer.pairs(arts)[a["id"]] if p["pair"] == "sampled_negative")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("aAbBsSé İß1 _-.,'’") + ["'s", "'S", "’s", "'s "]), max_size=20).map("".join))
+def test_tokens_fast_paths_are_the_general_path(text):
+    general = [t.lower().replace("’", "'").removesuffix("'s") for t in _TOKEN_RE.findall(text)]
+    assert tokens(text) == general
+    assert joined_tokens(text) == " ".join(general)
