@@ -43,14 +43,13 @@ from builder.ids import digest
 from builder.stages.base import Stage, set_column
 from builder.stages.stance_features import (
     HASH_BUCKETS,
-    FEATURES,
     Text,
     Weights,
     bucket,
+    coverage,
+    cue_features,
     doc_terms,
     joined_tokens,
-    pair_features,
-    relatedness,
     rule_relatedness,
     rule_stance,
     tokens,
@@ -382,7 +381,9 @@ class ZeroShotStanceLabeler(StanceLabeler):
 
     # -- evidence ------------------------------------------------------------
     def relatedness(self, head: Text, body: Text, emb_sim: float | None = None) -> tuple[float, dict]:
-        f = relatedness(head, body, self._weights)
+        """``(r, features)``: the relatedness and the :func:`coverage` features it comes from (the zero-shot
+        rules read no other relatedness feature)."""
+        f = coverage(head, body, self._weights)
         r = rule_relatedness(f)
         if emb_sim is not None:
             # all-MiniLM-style cosines: ~0.2 for unrelated news, 0.6+ for the same story; 0.42 maps to
@@ -391,9 +392,13 @@ class ZeroShotStanceLabeler(StanceLabeler):
             r = (1 - self.embedding_weight) * r + self.embedding_weight * e
         return r, f
 
-    def stance(self, head: Text, body: Text) -> tuple[str, float]:
-        """(agree|disagree|discuss, share of the evidence) of a related pair (see :func:`rule_stance`)."""
-        scores = rule_stance(dict(zip(FEATURES, pair_features(head, body, self._weights))))
+    def stance(self, head: Text, body: Text, cov: dict | None = None) -> tuple[str, float]:
+        """(agree|disagree|discuss, share of the evidence) of a related pair (see :func:`rule_stance`), from
+        the cues in the headline, in the body and in the body's sentences that cover the headline best
+        (``cov``: the pair's :func:`coverage`, when known)."""
+        if cov is None:
+            cov = coverage(head, body, self._weights)
+        scores = rule_stance(cue_features(head, body, cov.get("_best_two", [])))
         label = max(scores, key=scores.get)
         return label, scores[label]
 
@@ -415,12 +420,12 @@ class ZeroShotStanceLabeler(StanceLabeler):
             if not ht.content:  # nothing to compare: unrelated, with no evidence either way
                 label, conf, p_rel = "unrelated", 0.5, 0.0
             else:
-                r, _ = self.relatedness(ht, bt, sim)
+                r, cov = self.relatedness(ht, bt, sim)
                 p_rel = _sigmoid(12.0 * (r - self.related_threshold))
                 if p_rel < 0.5:
                     label, conf = "unrelated", 1.0 - p_rel
                 else:
-                    label, share = self.stance(ht, bt)
+                    label, share = self.stance(ht, bt, cov)
                     conf = p_rel * share
             labels.append(label)
             confs.append(conf)

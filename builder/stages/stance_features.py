@@ -27,6 +27,7 @@ FEATURES_VERSION = "stance.features.v1"
 HASH_BUCKETS = 1 << 18
 
 _TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+_QUOTE_RE = re.compile(r"[\"“”]|(?<!\w)'|'(?!\w)")
 _SENT_RE = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
 
 #: A fixed English stop list (function words only: negations and modal verbs are cues, not stop words).
@@ -154,13 +155,16 @@ _BASELINE_REFUTE = frozenset(stem(w) for w in "fake fraud hoax false deny denies
                                                "bogus debunk pranks retract".split())
 
 
-def _cues(low: str) -> dict[str, float]:
-    """Cue counts of a lower-cased text. Refuting words and negation inside a hedging phrase
-    (``could not be verified``, ``neither confirm nor deny``) count as hedging only."""
+def _cues(low: str, toks: list[str] | None = None) -> dict[str, float]:
+    """Cue counts of a lower-cased text (``toks``: its tokens, when known). Refuting words and negation
+    inside a hedging phrase (``could not be verified``, ``neither confirm nor deny``) count as hedging only."""
     hedges = HEDGING_PHRASES.findall(low)
     rest = HEDGING_PHRASES.sub(" ", low) if hedges else low
-    toks, rtoks = tokens(low), tokens(rest)
-    stems, rstems = [stem(t) for t in toks], [stem(t) for t in rtoks]
+    if toks is None:
+        toks = tokens(low)
+    rtoks = tokens(rest) if hedges else toks
+    stems = [stem(t) for t in toks]
+    rstems = [stem(t) for t in rtoks] if hedges else stems
     return {
         "refute": sum(s in _REFUTE for s in rstems) + len(REFUTING_PHRASES.findall(rest)),
         "hedge": sum(s in _HEDGE for s in stems) + len(hedges),
@@ -174,25 +178,53 @@ def _cues(low: str) -> dict[str, float]:
 
 @dataclass
 class Text:
-    """What the features need of one text (a body or a headline), computed once."""
+    """What the features need of one text (a body or a headline), computed once.
+
+    The n-gram sets, the stem counts and the quote count are computed when first read: the
+    zero-shot labeler reads none of them (only the trained model's features do), and a body's
+    character n-gram sets were a third of its cost."""
 
     raw: str
     toks: list[str] = field(default_factory=list)
     stems: list[str] = field(default_factory=list)
     content: list[str] = field(default_factory=list)
     tf: Counter = field(default_factory=Counter)
-    stem_counts: Counter = field(default_factory=Counter)
     sents: list[set[str]] = field(default_factory=list)
     sent_text: list[str] = field(default_factory=list)
     lead: set[str] = field(default_factory=set)
-    bigrams: set[tuple[str, str]] = field(default_factory=set)
-    trigrams: set[tuple[str, str, str]] = field(default_factory=set)
-    chargrams: set[str] = field(default_factory=set)
-    chargrams8: set[str] = field(default_factory=set)
     cues: dict[str, float] = field(default_factory=dict)
-    quotes: int = 0
     windows: list[set[str]] = field(default_factory=list)
     cache: dict = field(default_factory=dict, repr=False)
+
+    @functools.cached_property
+    def stem_counts(self) -> Counter:
+        return Counter(self.stems)
+
+    @functools.cached_property
+    def bigrams(self) -> set[tuple[str, str]]:
+        return set(zip(self.stems, self.stems[1:]))
+
+    @functools.cached_property
+    def trigrams(self) -> set[tuple[str, str, str]]:
+        return set(zip(self.stems, self.stems[1:], self.stems[2:]))
+
+    @functools.cached_property
+    def _norm(self) -> str:
+        return " ".join(self.stems)
+
+    @functools.cached_property
+    def chargrams(self) -> set[str]:
+        norm = self._norm
+        return {norm[i:i + 4] for i in range(max(len(norm) - 3, 0))}
+
+    @functools.cached_property
+    def chargrams8(self) -> set[str]:
+        norm = self._norm
+        return {norm[i:i + 8] for i in range(max(len(norm) - 7, 0))}
+
+    @functools.cached_property
+    def quotes(self) -> int:
+        return len(_QUOTE_RE.findall(self.raw))
 
     @classmethod
     def of(cls, raw: str, sentences: bool = True) -> "Text":
@@ -203,14 +235,7 @@ class Text:
         t = cls(raw=raw, toks=toks, stems=stems)
         t.content = content_stems(toks)
         t.tf = Counter(t.content)
-        t.stem_counts = Counter(stems)
-        t.bigrams = set(zip(stems, stems[1:]))
-        t.trigrams = set(zip(stems, stems[1:], stems[2:]))
-        norm = " ".join(stems)
-        t.chargrams = {norm[i:i + 4] for i in range(max(len(norm) - 3, 0))}
-        t.chargrams8 = {norm[i:i + 8] for i in range(max(len(norm) - 7, 0))}
-        t.cues = _cues(low)
-        t.quotes = len(re.findall(r"[\"“”]|(?<!\w)'|'(?!\w)", raw))
+        t.cues = _cues(low, toks if raw.isascii() else None)  # (an ASCII text's lower case has the same tokens)
         if sentences:
             parts = [p for p in _SENT_RE.split(raw) if p and p.strip()]
             t.sent_text = parts or [raw]
@@ -286,11 +311,18 @@ def _sent_cues(body: Text, idx: list[int]) -> dict[str, float]:
     return out
 
 
-def relatedness(head: Text, body: Text, w: Weights) -> dict[str, float]:
-    """The relatedness features of a pair (a subset of :func:`pair_features`), cheap enough for every pair."""
-    h = list(dict.fromkeys(head.content))
-    out = dict.fromkeys(FEATURES[:FEATURES.index("h_refute")], 0.0)
+#: what :func:`coverage` computes
+_COVERAGE = ("cov_idf", "cov_lead", "cov_sent_max", "cov_window_max", "cov_count", "matched_idf", "missing_idf_max",
+             "best_sent_pos")
+
+
+def coverage(head: Text, body: Text, w: Weights) -> dict[str, float]:
+    """The coverage features of a pair (``cov_*``, ``best_sent_pos``, ``matched_idf``, ``missing_idf_max``)
+    and ``_best_two``, the body's two sentences that cover the headline best: all the zero-shot
+    labeler reads (with the cues), and the first part of :func:`relatedness`."""
+    out = dict.fromkeys(_COVERAGE, 0.0)
     out["best_sent_pos"] = 1.0
+    h = list(dict.fromkeys(head.content))
     if not h:
         return out
     idf = [w.idf(t) for t in h]
@@ -314,6 +346,21 @@ def relatedness(head: Text, body: Text, w: Weights) -> dict[str, float]:
     out["cov_count"] = sum(matched) / len(h)
     out["matched_idf"] = sum(v for v, m in zip(idf, matched) if m)
     out["missing_idf_max"] = max([v for v, m in zip(idf, matched) if not m], default=0.0)
+    out["_best_two"] = sorted(range(len(covs)), key=lambda i: (-covs[i], i))[:2]
+    return out
+
+
+def relatedness(head: Text, body: Text, w: Weights) -> dict[str, float]:
+    """The relatedness features of a pair (a subset of :func:`pair_features`): :func:`coverage`, then
+    TF-IDF cosine, BM25, word overlap and n-gram coverage."""
+    cov = coverage(head, body, w)
+    out = dict.fromkeys(FEATURES[:FEATURES.index("h_refute")], 0.0)
+    out.update(cov)
+    h = list(dict.fromkeys(head.content))
+    if not h:
+        return out
+    idf = [w.idf(t) for t in h]
+    total = sum(idf) or 1.0
     # TF-IDF cosine (sublinear tf) over content terms
     hv = {t: (1 + math.log(c)) * w.idf(t) for t, c in head.tf.items()}
     dot = sum(v * (1 + math.log(body.tf[t])) * w.idf(t) for t, v in hv.items() if t in body.tf)
@@ -336,34 +383,40 @@ def relatedness(head: Text, body: Text, w: Weights) -> dict[str, float]:
     out["trigram_cov"] = len(head.trigrams & body.trigrams) / max(len(head.trigrams), 1)
     out["char4_cov"] = len(head.chargrams & body.chargrams) / max(len(head.chargrams), 1)
     out["char8_cov"] = len(head.chargrams8 & body.chargrams8) / max(len(head.chargrams8), 1)
-    out["_best_two"] = sorted(range(len(covs)), key=lambda i: (-covs[i], i))[:2]
     return out
 
 
 def pair_features(head: Text, body: Text, w: Weights) -> list[float]:
     """All :data:`FEATURES` of one pair, in order."""
     f = relatedness(head, body, w)
-    best_two = f.pop("_best_two", [])
+    f.update(cue_features(head, body, f.pop("_best_two", [])))
     n = max(len(body.toks), 1) / 100.0
-    hc, bc = head.cues, body.cues
-    sc = _sent_cues(body, best_two) if best_two else dict.fromkeys(hc, 0)
-    f.update(
-        h_refute=hc["refute"], h_hedge=hc["hedge"], h_confirm=hc["confirm"], h_neg=hc["neg"],
-        h_question=float("?" in head.raw), h_sentiment=_sentiment(hc),
-        b_refute=bc["refute"] / n, b_hedge=bc["hedge"] / n, b_strong=bc["strong"] / n, b_confirm=bc["confirm"] / n, b_neg=bc["neg"] / n,
-        b_quotes=body.quotes / n, b_sentiment=_sentiment(bc),
-        s_refute=sc["refute"], s_hedge=sc["hedge"], s_strong=sc["strong"], s_confirm=sc["confirm"], s_neg=sc["neg"],
-    )
+    f.update(h_question=float("?" in head.raw), h_sentiment=_sentiment(head.cues),
+             b_quotes=body.quotes / n, b_sentiment=_sentiment(body.cues))
     ph = sum(s in _BASELINE_REFUTE for s in head.stems) % 2
     pb = sum(s in _BASELINE_REFUTE for s in body.stems) % 2
     f.update(pol_h=ph, pol_b=pb, pol_mismatch=float(ph != pb))
-    f["neg_mismatch"] = float(bool(hc["neg"] or hc["refute"]) != bool(sc["neg"] or sc["refute"]))
+    f["neg_mismatch"] = float(bool(f["h_neg"] or f["h_refute"]) != bool(f["s_neg"] or f["s_refute"]))
     f["h_len"] = len(head.toks)
     f["b_len_log"] = math.log1p(len(body.toks))
     f["rule_related"] = rule_relatedness(f)
     r = rule_stance(f)
     f.update(rule_agree=r["agree"], rule_disagree=r["disagree"], rule_discuss=r["discuss"])
     return [float(f[k]) for k in FEATURES]
+
+
+def cue_features(head: Text, body: Text, best_two: list[int]) -> dict[str, float]:
+    """The cue counts :func:`rule_stance` reads: in the headline (``h_*``), per 100 tokens of the body
+    (``b_*``) and in the body's sentences ``best_two`` (``s_*``, from :func:`coverage`)."""
+    n = max(len(body.toks), 1) / 100.0
+    hc, bc = head.cues, body.cues
+    sc = _sent_cues(body, best_two) if best_two else dict.fromkeys(hc, 0)
+    return dict(
+        h_refute=hc["refute"], h_hedge=hc["hedge"], h_confirm=hc["confirm"], h_neg=hc["neg"],
+        b_refute=bc["refute"] / n, b_hedge=bc["hedge"] / n, b_strong=bc["strong"] / n, b_confirm=bc["confirm"] / n,
+        b_neg=bc["neg"] / n,
+        s_refute=sc["refute"], s_hedge=sc["hedge"], s_strong=sc["strong"], s_confirm=sc["confirm"], s_neg=sc["neg"],
+    )
 
 
 def rule_relatedness(f: dict) -> float:

@@ -304,3 +304,38 @@ def test_tokens_fast_paths_are_the_general_path(text):
     general = [t.lower().replace("’", "'").removesuffix("'s") for t in _TOKEN_RE.findall(text)]
     assert tokens(text) == general
     assert joined_tokens(text) == " ".join(general)
+
+
+def test_zeroshot_reads_only_coverage_and_cues_and_labels_as_the_full_features_do():
+    """The zero-shot labeler computes the coverage and the cues alone; its labels are the rules'
+    on the full feature vector (what the trained model reads) of every FNC fixture pair."""
+    import csv
+    import math
+
+    from builder.stages.stance_features import FEATURES, Text, pair_features, rule_relatedness, rule_stance
+
+    fnc = Path(__file__).resolve().parents[1] / "fixtures" / "fnc"
+    bodies = {r["Body ID"]: r["articleBody"] for r in csv.DictReader(open(fnc / "test_bodies.csv", encoding="utf-8"))}
+    rows = list(csv.DictReader(open(fnc / "test_stances.csv", encoding="utf-8")))[:300]
+    lab = ZeroShotStanceLabeler()
+    df = np.zeros(1 << 18, dtype=np.int64)
+    for b, c in doc_frequencies(list(bodies.values())).items():
+        df[b] = c
+    lab.bind_corpus(df, len(bodies))
+    labels, confs, _ = lab.predict_related([r["Headline"] for r in rows], [bodies[r["Body ID"]] for r in rows])
+    body_texts = {}
+    for r, label, conf in zip(rows, labels, confs):
+        head = Text.of(r["Headline"], sentences=False)
+        body = body_texts.setdefault(r["Body ID"], Text.of(bodies[r["Body ID"]]))
+        if not head.content:
+            assert (label, conf) == ("unrelated", 0.5)
+            continue
+        f = dict(zip(FEATURES, pair_features(head, body, lab._weights)))
+        p_rel = 1.0 / (1.0 + math.exp(-max(min(12.0 * (rule_relatedness(f) - lab.related_threshold), 50.0), -50.0)))
+        if p_rel < 0.5:
+            assert (label, conf) == ("unrelated", 1.0 - p_rel)
+        else:
+            scores = rule_stance(f)
+            best = max(scores, key=scores.get)
+            assert (label, conf) == (best, p_rel * scores[best])
+    assert {"unrelated", "agree"} <= set(labels)
