@@ -94,15 +94,22 @@ def tokens(text: str) -> list[str]:
     """Lower-cased word tokens, with a trailing possessive 's removed."""
     if not text:
         return []
-    if text.isascii():  # (ASCII lower-casing keeps every character's class and the text's length: one call)
-        return [t.removesuffix("'s") for t in _TOKEN_RE.findall(text.lower())]
+    if _lower_per_character(text):  # the whole text lower-cased at once: one call, not one a token
+        return [t.removesuffix("'s") for t in _TOKEN_RE.findall(text.lower().replace("’", "'"))]
     return [t.lower().replace("’", "'").removesuffix("'s") for t in _TOKEN_RE.findall(text)]
 
 
+def _lower_per_character(text: str) -> bool:
+    """Whether ``text.lower()`` lower-cases each character on its own, to one character of the same word class
+    (true of every character but two, checked over all of Unicode: "İ" lower-cases to two, and "Σ" depends on
+    its neighbours, final "ς" or "σ"), so the tokens of the lower-cased text are the lower-cased tokens."""
+    return text.isascii() or ("Σ" not in text and "İ" not in text)
+
+
 def joined_tokens(text: str) -> str:
-    """``" ".join(tokens(text))``, with string methods on the joined text where it is ASCII."""
-    if text and text.isascii():
-        j = " ".join(_TOKEN_RE.findall(text.lower())).replace("'s ", " ")  # (a token's one apostrophe: "'s " ends it)
+    """``" ".join(tokens(text))``, with string methods on the joined text."""
+    if text and _lower_per_character(text):
+        j = " ".join(_TOKEN_RE.findall(text.lower().replace("’", "'"))).replace("'s ", " ")  # ("'s " ends a token)
         return j[:-2] if j.endswith("'s") else j
     return " ".join(tokens(text))
 
@@ -235,7 +242,7 @@ class Text:
         t = cls(raw=raw, toks=toks, stems=stems)
         t.content = content_stems(toks)
         t.tf = Counter(t.content)
-        t.cues = _cues(low, toks if raw.isascii() else None)  # (an ASCII text's lower case has the same tokens)
+        t.cues = _cues(low, toks if _lower_per_character(raw) else None)  # (then the lower case has the same tokens)
         if sentences:
             parts = [p for p in _SENT_RE.split(raw) if p and p.strip()]
             t.sent_text = parts or [raw]
