@@ -275,6 +275,9 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
             "stance_pairs": pa.array(pairs, PAIR_TYPE),
         }), out / f"keys-{i:05d}.parquet")
         pos += size
+    if pools is not None:
+        del pools
+        getattr(pipe.pairer, "clear_cache", lambda: None)()
 
     df = np.zeros(1 << 18, dtype=np.int64)
     for d in shard_dirs:

@@ -99,6 +99,10 @@ def _near_duplicate(a, b: frozenset, threshold: float = 0.6) -> bool:
 class StancePairer:
     """Make the pairs of every article (runs at the barrier, on small data).
 
+    The barrier calls :meth:`pools`, adds every article to them shard by shard,
+    then :meth:`article_pairs` for each article a shard at a time: a pairer of
+    one's own (``stance.pairs._target_``) provides those two.
+
     Args:
         negative_ratio: sampled unrelated pairs per positive pair (own
             headline or teaser), rounded up; at least ``min_negatives``.
@@ -127,6 +131,11 @@ class StancePairer:
             pools.add(a["id"], a["cluster_id"], a["split"], a.get("title"), a.get("headlines"))
         found = pools.finish()
         return {a["id"]: self.article_pairs(a, found) for a in articles}
+
+    @staticmethod
+    def clear_cache() -> None:
+        """Forget the recent headlines' keys (the barrier's process goes on to phase 2 without them)."""
+        _norm_headline.cache_clear()
 
     def pools(self) -> "HeadlinePools":
         """An empty :class:`HeadlinePools` of this pairer's size and seed."""
