@@ -162,25 +162,37 @@ _BASELINE_REFUTE = frozenset(stem(w) for w in "fake fraud hoax false deny denies
                                                "bogus debunk pranks retract".split())
 
 
-def _cues(low: str, toks: list[str] | None = None) -> dict[str, float]:
-    """Cue counts of a lower-cased text (``toks``: its tokens, when known). Refuting words and negation
-    inside a hedging phrase (``could not be verified``, ``neither confirm nor deny``) count as hedging only."""
+def _cues(low: str, toks: list[str] | None = None, stems: list[str] | None = None) -> dict[str, float]:
+    """Cue counts of a lower-cased text (``toks`` and ``stems``: its tokens and their stems, when known).
+    Refuting words and negation inside a hedging phrase (``could not be verified``, ``neither confirm nor
+    deny``) count as hedging only. Words are counted once each (``Counter``) and each cue list is looked up
+    among the distinct words."""
     hedges = HEDGING_PHRASES.findall(low)
     rest = HEDGING_PHRASES.sub(" ", low) if hedges else low
     if toks is None:
-        toks = tokens(low)
-    rtoks = tokens(rest) if hedges else toks
-    stems = [stem(t) for t in toks]
-    rstems = [stem(t) for t in rtoks] if hedges else stems
+        toks, stems = tokens(low), None
+    if stems is None:
+        stems = [stem(t) for t in toks]
+    counts = Counter(stems)
+    if hedges:
+        rtoks = tokens(rest)
+        rcounts, rtok_counts = Counter(map(stem, rtoks)), Counter(rtoks)
+    else:
+        rcounts, rtok_counts = counts, Counter(toks)
     return {
-        "refute": sum(s in _REFUTE for s in rstems) + len(REFUTING_PHRASES.findall(rest)),
-        "hedge": sum(s in _HEDGE for s in stems) + len(hedges),
-        "strong": sum(s in _STRONG for s in stems) + len(hedges),
-        "confirm": sum(s in _CONFIRM for s in stems) + len(CONFIRMING_PHRASES.findall(low)),
-        "neg": sum(t in _NEG or t.endswith("n't") for t in rtoks),
-        "pos": sum(s in _POS for s in stems),
-        "negs": sum(s in _NEGS for s in stems),
+        "refute": _count(_REFUTE, rcounts) + len(REFUTING_PHRASES.findall(rest)),
+        "hedge": _count(_HEDGE, counts) + len(hedges),
+        "strong": _count(_STRONG, counts) + len(hedges),
+        "confirm": _count(_CONFIRM, counts) + len(CONFIRMING_PHRASES.findall(low)),
+        "neg": sum(c for t, c in rtok_counts.items() if t in _NEG or t.endswith("n't")),
+        "pos": _count(_POS, counts),
+        "negs": _count(_NEGS, counts),
     }
+
+
+def _count(words: frozenset[str], counts: Counter) -> int:
+    """How many of the counted words are in ``words``."""
+    return sum(counts[w] for w in words.intersection(counts))
 
 
 @dataclass
@@ -242,7 +254,10 @@ class Text:
         t = cls(raw=raw, toks=toks, stems=stems)
         t.content = content_stems(toks)
         t.tf = Counter(t.content)
-        t.cues = _cues(low, toks if _lower_per_character(raw) else None)  # (then the lower case has the same tokens)
+        if _lower_per_character(raw):  # (the lower case has the same tokens)
+            t.cues = _cues(low, toks, stems)
+        else:
+            t.cues = _cues(low)
         if sentences:
             parts = [p for p in _SENT_RE.split(raw) if p and p.strip()]
             t.sent_text = parts or [raw]
