@@ -37,6 +37,7 @@ from builder.ids import digest, json_digest
 from builder.pipeline import Pipeline, instantiate_stage
 from builder.release.manifest import write_manifest
 from builder.sources.base import REJECT_SCHEMA, Source
+from builder.timing import format_time_report, time_report
 
 log = logging.getLogger("builder")
 
@@ -237,6 +238,7 @@ def build(cfg: DictConfig | dict) -> dict:
 
     try:
         p = plan(cfg, before_scan=start_workers)
+        scanned = time.monotonic() - t0
         done = p.existing()
         if done:
             return done
@@ -245,7 +247,7 @@ def build(cfg: DictConfig | dict) -> dict:
                 done = p.existing()  # another build may have finished meanwhile
                 if done:
                     return done
-                counts = _build_locked(p, early[0] if early else None)
+                counts, report = _build_locked(p, early[0] if early else None, scanned)
         except OSError as e:
             raise BuilderError(f"cannot write to {e.filename or p.base}: {e.strerror or e} (check free space and "
                                "permissions of paths.dist, or set paths.dist=/writable/folder)") from e
@@ -253,11 +255,14 @@ def build(cfg: DictConfig | dict) -> dict:
         for executor in early:  # stopped after phase 2 already, unless the build stopped before
             executor.stop()
     log.info("Built %s in %.1fs", p.target, time.monotonic() - t0)
-    return p.summary(status="built", seconds=round(time.monotonic() - t0, 2), counts=counts)
+    for line in format_time_report(report):
+        log.info("%s", line)
+    return p.summary(status="built", seconds=round(time.monotonic() - t0, 2), counts=counts, time=report)
 
 
-def _build_locked(p: Plan, executor=None) -> dict:
-    """Run the pipeline and put the release in place; the caller holds the version's lock."""
+def _build_locked(p: Plan, executor=None, scanned: float = 0.0) -> tuple[dict, dict]:
+    """Run the pipeline and put the release in place; the caller holds the version's lock. Returns the
+    counts and the time report (``scanned``: the seconds the scan and plan took)."""
     from builder.executors.base import use_memory_pool
 
     use_memory_pool(p.c["executor"].get("memory_pool"))  # the CLI set it before importing pyarrow; workers inherit it
@@ -267,6 +272,7 @@ def _build_locked(p: Plan, executor=None) -> dict:
     for stale in [*p.base.glob(f".staging-{p.version}-*"), *work_root.glob(".trash-*")]:
         shutil.rmtree(stale, ignore_errors=True)  # left by a killed build (we hold the lock)
     staging = p.base / f".staging-{p.version}-{os.getpid()}"
+    t0 = time.monotonic()
     try:
         head = _write_release(staging, p, result)
         os.rename(staging, p.target)
@@ -284,15 +290,18 @@ def _build_locked(p: Plan, executor=None) -> dict:
             pass
     _update_latest(p.base, p.version)
     _update_changelog(p.base, p.target, head)
-    return result["counts"]
+    wall = {"scan": scanned, **result["wall"], "release": time.monotonic() - t0}
+    return result["counts"], time_report(wall, *result["stats"])
 
 
 def _run(c: dict, source, inputs, work: Path, models: dict, executor=None) -> dict:
     from builder.executors.base import work_barrier, work_phase1, work_phase2
 
     executor = executor or instantiate_stage(c["executor"])
+    t0 = time.monotonic()
     shards = source.shards(inputs)
     pipe = Pipeline(c)
+    wall = {}
     p1_dirs = [work / "p1" / f"{s.index:05d}-{pipe.phase1_key(s)}" for s in shards]
     executor.start(c)
     try:
@@ -302,12 +311,16 @@ def _run(c: dict, source, inputs, work: Path, models: dict, executor=None) -> di
         stats1 = executor.map(work_phase1, _Zip(shards, p1_dirs), "clean",
                               on_idle=lambda: threading.Thread(target=_prewarm_imports, name="prewarm",
                                                                daemon=True).start())
+        wall["phase 1"] = time.monotonic() - t0
+        t0 = time.monotonic()
         bkey = digest(*[d.name for d in p1_dirs], json_digest({k: c.get(k) for k in ("dedup", "split", "stance", "boilerplate")}), n=24)
         bdir = work / "barrier" / bkey
         # one task: on a worker when there is a pool, so it does not share the driver's interpreter
         # with the imports above
         bstats = executor.map(work_barrier, [([str(d) for d in p1_dirs], str(bdir))], "barrier")[0]
         log.info("Barrier: %d articles, %d near-duplicate clusters, splits %s", bstats["articles"], bstats["clusters"], bstats["splits"])
+        wall["barrier"] = time.monotonic() - t0
+        t0 = time.monotonic()
         p2key = digest(bkey, json_digest({k: c.get(k) for k in ("ner", "stance")}), json_digest(models), n=16)
         p2_dirs = [work / "p2" / f"{d.name[:5]}-{p2key}" for d in p1_dirs]
         tasks = [(str(d / "docs.parquet"), str(bdir / f"keys-{i:05d}.parquet"), str(bdir), str(o))
@@ -316,6 +329,7 @@ def _run(c: dict, source, inputs, work: Path, models: dict, executor=None) -> di
         stats2 = executor.map(work_phase2, tasks, "label")
     finally:
         executor.stop()
+    wall["phase 2"] = time.monotonic() - t0
     rejected = Counter()
     read = 0
     for s in stats1:
@@ -330,7 +344,8 @@ def _run(c: dict, source, inputs, work: Path, models: dict, executor=None) -> di
               "learned_boilerplate_lines": bstats.get("learned_boilerplate_lines", 0)}
     if read != written + counts["rejected_total"]:
         raise BuilderError(f"internal accounting error: read {read} != written {written} + rejected {counts['rejected_total']}")
-    return {"p1": p1_dirs, "p2": p2_dirs, "counts": counts, "pipeline": pipe, "barrier": bstats}
+    return {"p1": p1_dirs, "p2": p2_dirs, "counts": counts, "pipeline": pipe, "barrier": bstats,
+            "wall": wall, "stats": (stats1, stats2)}
 
 
 class _Zip(Sequence):

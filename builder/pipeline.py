@@ -35,9 +35,11 @@ from builder.sources.base import REJECT_SCHEMA, Shard, Source
 from builder.stages.base import Stage, set_column
 from builder.stages.segment import REMOVED_TYPE
 from builder.stages.words import utf8_words, word_count
+from builder.timing import StageClock
 
 PHASE1_STAGES = ("extract", "normalize", "segment", "lang", "filter", "boilerplate", "dedup")
 PHASE2_STAGES = ("ner", "stance")
+
 
 AUDIT_REMOVED_SCHEMA = pa.schema(
     [
@@ -102,16 +104,19 @@ class Pipeline:
     # -- phase 1 -----------------------------------------------------------
     def run_phase1(self, shard: Shard, out: Path) -> dict:
         """Read and clean one shard; write ``out`` (documents) and return its stats."""
+        clock = StageClock()
         res = self.source.read(shard)
         docs, rejects = res.tables()
         counts = {"read": docs.num_rows + rejects.num_rows, "rejected": dict(Counter(rejects.column("reason").to_pylist()))}
         t = docs.rename_columns(docs.column_names)
         if "text_raw" not in t.column_names:
             t = set_column(t, "text_raw", t.column("raw").to_pylist(), pa.string())
+        clock.lap("read")
         for name in PHASE1_STAGES:
             st = self.stages.get(name)
             if st is not None and t.num_rows:
                 t = st(t)
+                clock.lap(name)
         if "text" not in t.column_names:  # segment disabled: the whole normalised text is the body
             t = set_column(t, "text", (t.column("norm") if "norm" in t.column_names else t.column("text_raw")).to_pylist(), pa.string())
         if "reject_reason" in t.column_names and t.num_rows:
@@ -140,11 +145,14 @@ class Pipeline:
         write_atomic(rejects, out / "rejects.parquet")
         np.savez_compressed(out / "df.npz", keys=np.array(list(df), dtype=np.int64), counts=np.array(list(df.values()), dtype=np.int64))
         counts["kept"] = t.num_rows
+        clock.lap("write")
+        counts["seconds"] = clock.result()
         write_marker(out / "stats.json", counts)
         return counts
 
     # -- phase 2 -----------------------------------------------------------
     def run_phase2(self, docs_path: Path, keys_path: Path, corpus: Path, out: Path) -> dict:
+        clock = StageClock()
         t = pq.read_table(docs_path)
         keys = pq.read_table(keys_path)
         assert keys.column("id").to_pylist() == t.column("id").to_pylist(), "barrier keys out of step"
@@ -158,20 +166,25 @@ class Pipeline:
             schema=REJECT_SCHEMA,
         )
         t = t.filter(pc.invert(t.column("duplicate")))
+        clock.lap("read")
         bp = self.stages.get("boilerplate")
         if bp is not None and t.num_rows:
             t = bp.apply(t, self.learned(corpus))
+            clock.lap("boilerplate")
         ner, stance = self.stages.get("ner"), self.stages.get("stance")
         if ner is not None and t.num_rows:
             t = ner(t)
+            clock.lap("ner")
         if stance is not None and t.num_rows:
             if self._bound_corpus != str(corpus):
                 z = np.load(corpus / "df.npz")
                 stance.bind_corpus(z["df"], int(z["n_docs"]))
                 self._bound_corpus = str(corpus)
             t = stance(t)
+            clock.lap("stance")
         tables = explode(t, with_ner=ner is not None, with_stance=stance is not None,
                          default_lang=(self.cfg.get("dataset") or {}).get("language", ["und"])[0])
+        clock.lap("tables")
         tables["_rejects"] = rejects
         from builder.release.writer import WORK_ROW_GROUP, sort_work
 
@@ -182,6 +195,8 @@ class Pipeline:
                 write_atomic(sort_work(tab), out / f"{name}.parquet", row_group_size=WORK_ROW_GROUP, group_by="split")
         stats = {"duplicates_dropped": rejects.num_rows, **{k: v.num_rows for k, v in tables.items()},
                  "dropped_reasons": dict(Counter(rejects.column("reason").to_pylist()))}
+        clock.lap("write")
+        stats["seconds"] = clock.result()
         write_marker(out / "stats.json", stats)
         return stats
 

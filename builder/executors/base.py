@@ -98,7 +98,7 @@ def work_phase1(task: tuple) -> dict:
     if (out / "stats.json").exists():  # finished earlier (resume)
         import json
 
-        return json.loads((out / "stats.json").read_text())
+        return {**json.loads((out / "stats.json").read_text()), "resumed": True}
     return worker_pipeline().run_phase1(shard, out)
 
 
@@ -144,10 +144,10 @@ def release_memory() -> None:
 def work_phase2(task: tuple) -> dict:
     docs, keys, corpus, out = task
     out = Path(out)
-    if (out / "stats.json").exists():
+    if (out / "stats.json").exists():  # finished earlier (resume)
         import json
 
-        return json.loads((out / "stats.json").read_text())
+        return {**json.loads((out / "stats.json").read_text()), "resumed": True}
     return worker_pipeline().run_phase2(Path(docs), Path(keys), Path(corpus), out)
 
 

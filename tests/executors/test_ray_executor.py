@@ -113,8 +113,8 @@ def test_results_in_task_order_on_tasks_and_actors(ray_session, tmp_path):
     ex.start(cfg)
     try:
         outs = _resumed_tasks(tmp_path, 12)
-        assert ex.map(work_phase1, [(None, o) for o in outs], "clean") == [{"i": i} for i in range(12)]
-        assert ex.map(work_phase2, [(None, None, None, o) for o in outs], "label") == [{"i": i} for i in range(12)]
+        assert ex.map(work_phase1, [(None, o) for o in outs], "clean") == [{"i": i, "resumed": True} for i in range(12)]
+        assert ex.map(work_phase2, [(None, None, None, o) for o in outs], "label") == [{"i": i, "resumed": True} for i in range(12)]
         with pytest.raises(ValueError):  # a worker's exception arrives as its own type
             ex.map(work_phase1, [("too", "many", "values")], "clean")
 
