@@ -37,6 +37,14 @@ def floor(source: str, out: str) -> None:
     pq.write_table(pa.table({"path": rel, "text": text}), out, compression="zstd")
 
 
+def time_report(log: Path) -> list[str]:
+    """The time report a build logs at its end (its phases' wall times, each phase's steps), from its log."""
+    if not log.exists():
+        return []
+    lines = [ln.strip().split(" ", 1)[-1] for ln in log.read_text(encoding="utf-8").splitlines()]
+    return [ln for ln in lines if ln.startswith(("Time: ", "Phase 1 work", "Phase 2 work"))]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="1,000 articles, 2 repeats (default 10,000, 3 repeats)")
@@ -65,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         ours.append(res["seconds"])
         shutil.rmtree(dist, ignore_errors=True)
     print(f"  floor: {benchlib.fmt_times(base)}; build: {benchlib.fmt_times(ours)}", flush=True)
+    median_run = sorted(range(repeats), key=ours.__getitem__)[(repeats - 1) // 2]
+    for line in time_report(work / f"build-{n}-{median_run}.log"):  # where the median build's time went
+        print(f"  {line}", flush=True)
     o, b = benchlib.median(ours), benchlib.median(base)
     benchlib.result("build_vs_io_floor", o, b, o / b, f"<= {TARGET:g}", o / b <= TARGET, n=n,
                     note=f"{n / o:.0f} articles/s built, {n / b:.0f} articles/s floor")
