@@ -304,6 +304,8 @@ def _run(c: dict, source, inputs, work: Path, models: dict, executor=None) -> di
     wall = {}
     p1_dirs = [work / "p1" / f"{s.index:05d}-{pipe.phase1_key(s)}" for s in shards]
     executor.start(c)
+    wall["start"] = time.monotonic() - t0  # the driver's stages and models, Ray's start or connection
+    t0 = time.monotonic()
     try:
         log.info("Phase 1 (read, clean, segment): %d inputs in %d shards", len(inputs), len(shards))
         # when the driver has CPU to spare (no shard left to take while a worker finishes its last),
