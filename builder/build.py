@@ -329,9 +329,11 @@ def _run(c: dict, source, inputs, work: Path, models: dict, executor=None) -> di
                  for i, (d, o) in enumerate(zip(p1_dirs, p2_dirs))]
         log.info("Phase 2 (label): %d shards", len(tasks))
         stats2 = executor.map(work_phase2, tasks, "label")
+        wall["phase 2"] = time.monotonic() - t0
+        t0 = time.monotonic()
     finally:
         executor.stop()
-    wall["phase 2"] = time.monotonic() - t0
+    wall["stop"] = time.monotonic() - t0  # the workers' end (Ray's shutdown when the build started it)
     rejected = Counter()
     read = 0
     for s in stats1:

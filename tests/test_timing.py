@@ -52,7 +52,7 @@ def test_build_reports_its_time_by_step_and_keeps_it_out_of_the_release(tmp_path
     with caplog.at_level(logging.INFO, logger="builder"):
         summary = build_release(tmp_path, src, over)
     t = summary["time"]
-    assert list(t["wall"]) == ["scan", "start", "phase 1", "barrier", "phase 2", "release"]
+    assert list(t["wall"]) == ["scan", "start", "phase 1", "barrier", "phase 2", "stop", "release"]
     p1 = t["phase1"]
     assert p1["shards"] == 3 and p1["resumed_shards"] == 0 and p1["read"] == 30
     assert set(p1["steps"]) == PHASE1_STEPS

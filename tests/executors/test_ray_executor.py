@@ -114,7 +114,9 @@ def test_results_in_task_order_on_tasks_and_actors(ray_session, tmp_path):
     try:
         outs = _resumed_tasks(tmp_path, 12)
         assert ex.map(work_phase1, [(None, o) for o in outs], "clean") == [{"i": i, "resumed": True} for i in range(12)]
+        assert ex.uses_actors(work_phase2) and not ex.uses_actors(work_phase1)  # stance labels: a model stage
         assert ex.map(work_phase2, [(None, None, None, o) for o in outs], "label") == [{"i": i, "resumed": True} for i in range(12)]
+        assert ex._actors  # (the pool that ran them)
         with pytest.raises(ValueError):  # a worker's exception arrives as its own type
             ex.map(work_phase1, [("too", "many", "values")], "clean")
 
@@ -126,6 +128,22 @@ def test_results_in_task_order_on_tasks_and_actors(ray_session, tmp_path):
     finally:
         ex.stop()
     assert ray.is_initialized()  # a Ray it did not start is left running
+
+
+def test_phase2_without_model_stages_runs_as_tasks(ray_session, tmp_path):
+    from omegaconf import OmegaConf
+
+    cfg = OmegaConf.to_container(compose([f"source.path={tmp_path}", f"paths.dist={tmp_path}", "ner=none",
+                                          "stance=none"]), resolve=True)
+    ex = RayExecutor(num_workers=2, progress=False)
+    ex.start(cfg)
+    try:
+        assert not ex.uses_actors(work_phase2)
+        outs = _resumed_tasks(tmp_path, 5)
+        assert ex.map(work_phase2, [(None, None, None, o) for o in outs], "label") == [{"i": i, "resumed": True} for i in range(5)]
+        assert ex._actors == []  # no actor pool was started for a phase without models
+    finally:
+        ex.stop()
 
 
 def test_same_release_as_local_without_models(ray_session, tmp_path):
