@@ -140,7 +140,11 @@ class Pipeline:
                 ])
             t = t.filter(pc.invert(bad))
         t = _finish_phase1(t)
-        df = _shard_df(t) if self.stages.get("stance") is not None else {}
+        clock.lap("rejects")
+        df = {}
+        if self.stages.get("stance") is not None:  # the stance stage's corpus document frequencies
+            df = _shard_df(t)
+            clock.lap("stance_df")
         write_atomic(t, out / "docs.parquet")
         write_atomic(rejects, out / "rejects.parquet")
         np.savez_compressed(out / "df.npz", keys=np.array(list(df), dtype=np.int64), counts=np.array(list(df.values()), dtype=np.int64))

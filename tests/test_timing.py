@@ -10,7 +10,7 @@ from builder.generate import generate
 from builder.timing import StageClock, format_time_report, time_report
 from conftest import build_release
 
-PHASE1_STEPS = {"read", "extract", "normalize", "segment", "lang", "filter", "boilerplate", "dedup", "write"}
+PHASE1_STEPS = {"read", "extract", "normalize", "segment", "lang", "filter", "boilerplate", "dedup", "rejects", "write"}
 
 
 def test_clock_adds_each_lap_to_its_step(monkeypatch):
