@@ -2,8 +2,8 @@
 
 A shard's work (``Pipeline.run_phase1`` / ``run_phase2``) times each step with a
 :class:`StageClock` and returns the seconds in its stats (kept in the shard's
-``stats.json``). The driver times its own phases (scan, phase 1, barrier,
-phase 2, release) and :func:`time_report` puts both together: the report the
+``stats.json``). The driver times its own phases (scan, the executor's
+start, phase 1, barrier, phase 2, the executor's stop, release) and :func:`time_report` puts both together: the report the
 build logs at its end and returns in its summary (``summary["time"]``). Times
 are never written into the release: two builds of the same release are
 byte-identical, however long they took.
