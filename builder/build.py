@@ -37,7 +37,7 @@ from builder.ids import digest, json_digest
 from builder.pipeline import Pipeline, instantiate_stage
 from builder.release.manifest import write_manifest
 from builder.sources.base import REJECT_SCHEMA, Source
-from builder.timing import format_time_report, time_report
+from builder.timing import StageClock, format_time_report, time_report
 
 log = logging.getLogger("builder")
 
@@ -298,14 +298,12 @@ def _run(c: dict, source, inputs, work: Path, models: dict, executor=None) -> di
     from builder.executors.base import work_barrier, work_phase1, work_phase2
 
     executor = executor or instantiate_stage(c["executor"])
-    t0 = time.monotonic()
+    clock = StageClock()  # the driver's phases, wall time
     shards = source.shards(inputs)
     pipe = Pipeline(c)
-    wall = {}
     p1_dirs = [work / "p1" / f"{s.index:05d}-{pipe.phase1_key(s)}" for s in shards]
     executor.start(c)
-    wall["start"] = time.monotonic() - t0  # the driver's stages and models, Ray's start or connection
-    t0 = time.monotonic()
+    clock.lap("start")  # the driver's stages and models, Ray's start or connection
     try:
         log.info("Phase 1 (read, clean, segment): %d inputs in %d shards", len(inputs), len(shards))
         # when the driver has CPU to spare (no shard left to take while a worker finishes its last),
@@ -313,27 +311,24 @@ def _run(c: dict, source, inputs, work: Path, models: dict, executor=None) -> di
         stats1 = executor.map(work_phase1, _Zip(shards, p1_dirs), "clean",
                               on_idle=lambda: threading.Thread(target=_prewarm_imports, name="prewarm",
                                                                daemon=True).start())
-        wall["phase 1"] = time.monotonic() - t0
-        t0 = time.monotonic()
+        clock.lap("phase 1")
         bkey = digest(*[d.name for d in p1_dirs], json_digest({k: c.get(k) for k in ("dedup", "split", "stance", "boilerplate")}), n=24)
         bdir = work / "barrier" / bkey
         # one task: on a worker when there is a pool, so it does not share the driver's interpreter
         # with the imports above
         bstats = executor.map(work_barrier, [([str(d) for d in p1_dirs], str(bdir))], "barrier")[0]
         log.info("Barrier: %d articles, %d near-duplicate clusters, splits %s", bstats["articles"], bstats["clusters"], bstats["splits"])
-        wall["barrier"] = time.monotonic() - t0
-        t0 = time.monotonic()
+        clock.lap("barrier")
         p2key = digest(bkey, json_digest({k: c.get(k) for k in ("ner", "stance")}), json_digest(models), n=16)
         p2_dirs = [work / "p2" / f"{d.name[:5]}-{p2key}" for d in p1_dirs]
         tasks = [(str(d / "docs.parquet"), str(bdir / f"keys-{i:05d}.parquet"), str(bdir), str(o))
                  for i, (d, o) in enumerate(zip(p1_dirs, p2_dirs))]
         log.info("Phase 2 (label): %d shards", len(tasks))
         stats2 = executor.map(work_phase2, tasks, "label")
-        wall["phase 2"] = time.monotonic() - t0
-        t0 = time.monotonic()
+        clock.lap("phase 2")
     finally:
         executor.stop()
-    wall["stop"] = time.monotonic() - t0  # the workers' end (Ray's shutdown when the build started it)
+    clock.lap("stop")  # the workers' end (Ray's shutdown when the build started it)
     rejected = Counter()
     read = 0
     for s in stats1:
@@ -349,7 +344,7 @@ def _run(c: dict, source, inputs, work: Path, models: dict, executor=None) -> di
     if read != written + counts["rejected_total"]:
         raise BuilderError(f"internal accounting error: read {read} != written {written} + rejected {counts['rejected_total']}")
     return {"p1": p1_dirs, "p2": p2_dirs, "counts": counts, "pipeline": pipe, "barrier": bstats,
-            "wall": wall, "stats": (stats1, stats2)}
+            "wall": clock.seconds, "stats": (stats1, stats2)}
 
 
 class _Zip(Sequence):

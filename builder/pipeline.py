@@ -40,7 +40,6 @@ from builder.timing import StageClock
 PHASE1_STAGES = ("extract", "normalize", "segment", "lang", "filter", "boilerplate", "dedup")
 PHASE2_STAGES = ("ner", "stance")
 
-
 AUDIT_REMOVED_SCHEMA = pa.schema(
     [
         ("id", pa.string()),  # article id + line number: the sort key of the audit

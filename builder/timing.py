@@ -2,9 +2,10 @@
 
 A shard's work (``Pipeline.run_phase1`` / ``run_phase2``) times each step with a
 :class:`StageClock` and returns the seconds in its stats (kept in the shard's
-``stats.json``). The driver times its own phases (scan, the executor's
-start, phase 1, barrier, phase 2, the executor's stop, release) and :func:`time_report` puts both together: the report the
-build logs at its end and returns in its summary (``summary["time"]``). Times
+``stats.json``). The driver times its own phases with one too (scan, the
+executor's start, phase 1, barrier, phase 2, the executor's stop, release),
+and :func:`time_report` puts both together: the report the build logs at its
+end and returns in its summary (``summary["time"]``). Times
 are never written into the release: two builds of the same release are
 byte-identical, however long they took.
 """
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 
 
 class StageClock:
-    """Seconds (wall, in the process that runs the shard) spent in each step of one shard's work:
+    """Seconds (wall, in the process that runs it) spent in each step of a piece of work (a shard's, the driver's):
     ``lap(name)`` adds the time since the last lap (or since the clock was made) to ``name``."""
 
     def __init__(self):

@@ -95,11 +95,17 @@ def worker_pipeline(cfg: dict | None = None):
 def work_phase1(task: tuple) -> dict:
     shard, out = task
     out = Path(out)
-    if (out / "stats.json").exists():  # finished earlier (resume)
-        import json
+    done = _finished(out)
+    return done if done is not None else worker_pipeline().run_phase1(shard, out)
 
-        return {**json.loads((out / "stats.json").read_text()), "resumed": True}
-    return worker_pipeline().run_phase1(shard, out)
+
+def _finished(out: Path) -> dict | None:
+    """The stats of a shard finished by an earlier build (its ``stats.json``), marked ``resumed``; else None."""
+    if not (out / "stats.json").exists():
+        return None
+    import json
+
+    return {**json.loads((out / "stats.json").read_text()), "resumed": True}
 
 
 def work_barrier(task: tuple) -> dict:
@@ -144,11 +150,8 @@ def release_memory() -> None:
 def work_phase2(task: tuple) -> dict:
     docs, keys, corpus, out = task
     out = Path(out)
-    if (out / "stats.json").exists():  # finished earlier (resume)
-        import json
-
-        return {**json.loads((out / "stats.json").read_text()), "resumed": True}
-    return worker_pipeline().run_phase2(Path(docs), Path(keys), Path(corpus), out)
+    done = _finished(out)
+    return done if done is not None else worker_pipeline().run_phase2(Path(docs), Path(keys), Path(corpus), out)
 
 
 class Executor(ABC):

@@ -38,9 +38,6 @@ from builder.executors.base import Executor, init_worker, report
 
 log = logging.getLogger("builder")
 
-#: the config groups of the stages that load models (phase 2): without them, no actor pool
-MODEL_STAGES = ("ner", "stance")
-
 #: (config digest, working folder) the pipeline of this Ray worker process was built for.
 _TASK_KEY: tuple | None = None
 
@@ -191,7 +188,9 @@ class RayExecutor(Executor):
                 raise BuilderError(f"cannot start or join Ray at executor.address={self.address!r}: {e}") from e
             self._started_ray = True
         self._cfg = cfg
-        self._models = any(cfg.get(name) for name in MODEL_STAGES)
+        from builder.pipeline import PHASE2_STAGES  # the stages that load models: without them, no actor pool
+
+        self._models = any(cfg.get(name) for name in PHASE2_STAGES)
         self._key = json_digest(cfg)
         self._cwd = os.getcwd()
         self._cfg_ref = ray.put(cfg)
