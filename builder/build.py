@@ -291,7 +291,7 @@ def _build_locked(p: Plan, executor=None, scanned: float = 0.0) -> tuple[dict, d
     _update_latest(p.base, p.version)
     _update_changelog(p.base, p.target, head)
     wall = {"scan": scanned, **result["wall"], "release": time.monotonic() - t0}
-    return result["counts"], time_report(wall, *result["stats"])
+    return result["counts"], time_report(wall, *result["stats"], placement=result["placement"])
 
 
 def _run(c: dict, source, inputs, work: Path, models: dict, executor=None) -> dict:
@@ -344,7 +344,7 @@ def _run(c: dict, source, inputs, work: Path, models: dict, executor=None) -> di
     if read != written + counts["rejected_total"]:
         raise BuilderError(f"internal accounting error: read {read} != written {written} + rejected {counts['rejected_total']}")
     return {"p1": p1_dirs, "p2": p2_dirs, "counts": counts, "pipeline": pipe, "barrier": bstats,
-            "wall": clock.seconds, "stats": (stats1, stats2)}
+            "wall": clock.seconds, "stats": (stats1, stats2), "placement": executor.placement}
 
 
 class _Zip(Sequence):

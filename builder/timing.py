@@ -51,11 +51,16 @@ def _work(stats: Iterable[dict], per: str) -> dict:
             "steps": {k: round(v, 3) for k, v in sorted(seconds.items(), key=lambda kv: (-kv[1], kv[0]))}}
 
 
-def time_report(wall: dict[str, float], stats1: list[dict], stats2: list[dict]) -> dict:
+def time_report(wall: dict[str, float], stats1: list[dict], stats2: list[dict],
+                placement: dict[str, dict[str, int]] | None = None) -> dict:
     """The build's time: ``wall`` (the driver's phases, seconds) and, per phase, the shards' steps summed
-    (seconds of work in all processes: with two processes, phase 1's work is about twice its wall time)."""
-    return {"wall": {k: round(v, 3) for k, v in wall.items()},
-            "phase1": _work(stats1, "read"), "phase2": _work(stats2, "articles")}
+    (seconds of work in all processes: with two processes, phase 1's work is about twice its wall time).
+    ``placement`` (a cluster executor's): the nodes each phase's tasks ran on, ``{phase: {node: tasks}}``."""
+    report = {"wall": {k: round(v, 3) for k, v in wall.items()},
+              "phase1": _work(stats1, "read"), "phase2": _work(stats2, "articles")}
+    if placement:
+        report["nodes"] = {desc: dict(nodes) for desc, nodes in placement.items()}
+    return report
 
 
 def _shards(n: int) -> str:
@@ -89,4 +94,8 @@ def format_time_report(report: dict) -> list[str]:
         if rest >= 0.005:
             shown.append(f"rest {rest:.2f}s")
         lines.append(f"{head}): " + " · ".join(shown))
+    if report.get("nodes"):
+        lines.append("Nodes (tasks each ran): " + " · ".join(
+            f"{desc} " + ", ".join(f"{node} {n}" for node, n in nodes.items())
+            for desc, nodes in report["nodes"].items() if nodes))
     return lines

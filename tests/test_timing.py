@@ -43,6 +43,15 @@ def test_report_sums_shards_and_leaves_resumed_ones_out():
                                "1 shard resumed, not counted): segment 8.00s 80% · read 2.00s 20%")
     assert lines[1].endswith("· rest 0.05s")  # filter: under 1% of the phase
     assert lines[2] == "Phase 2 work: 1 shard resumed from an earlier build"
+    assert len(lines) == 3 and "nodes" not in r  # one machine: no nodes line
+
+
+def test_report_names_the_nodes_each_phase_ran_on():
+    placement = {"clean": {"10.0.0.1/aa": 3, "10.0.0.2/bb": 2}, "barrier": {"10.0.0.1/aa": 1}, "label": {}}
+    r = time_report({"phase 1": 1.0}, [{"read": 1}], [], placement=placement)
+    assert r["nodes"] == placement
+    assert format_time_report(r)[-1] == ("Nodes (tasks each ran): clean 10.0.0.1/aa 3, 10.0.0.2/bb 2 · "
+                                         "barrier 10.0.0.1/aa 1")  # a phase without tasks is left out
 
 
 def test_build_reports_its_time_by_step_and_keeps_it_out_of_the_release(tmp_path, caplog):

@@ -163,6 +163,9 @@ class Executor(ABC):
         check_memory_pool(memory_pool)  # (applied from the config, before pyarrow loads: use_memory_pool)
         self.progress = progress
         self.keep_work = keep_work
+        #: where each map's tasks ran, for the time report: ``{desc: {node: tasks}}`` (an executor that
+        #: runs on several machines fills it; one that runs on this machine leaves it empty)
+        self.placement: dict[str, dict[str, int]] = {}
 
     def prepare(self, cfg: dict) -> None:
         """Optionally start workers ahead of :meth:`start` (while the driver scans the inputs)."""

@@ -40,6 +40,8 @@ log = logging.getLogger("builder")
 
 #: (config digest, working folder) the pipeline of this Ray worker process was built for.
 _TASK_KEY: tuple | None = None
+#: This Ray worker process's node, as the time report names it (:func:`_node`).
+_NODE: str | None = None
 
 
 def _import_ray():
@@ -68,14 +70,26 @@ def _enter(cwd: str | None) -> None:
         os.chdir(cwd)
 
 
-def _run_task(cfg: dict, key: str, cwd: str | None, fn: Callable, task: Any) -> dict:
-    """Body of a phase task in a Ray worker process: pipeline built once per config."""
+def _node() -> str:
+    """The node this Ray worker runs on: its IP address and the start of its node id (nodes that share an
+    address, such as two raylets of one machine, stay apart)."""
+    global _NODE
+    if _NODE is None:
+        import ray
+
+        _NODE = f"{ray.util.get_node_ip_address()}/{ray.get_runtime_context().get_node_id()[:8]}"
+    return _NODE
+
+
+def _run_task(cfg: dict, key: str, cwd: str | None, fn: Callable, task: Any) -> tuple[str, dict]:
+    """Body of a phase task in a Ray worker process: pipeline built once per config. Returns the node it
+    ran on and ``fn``'s result."""
     global _TASK_KEY
     _enter(cwd)
     if _TASK_KEY != (key, cwd):
         init_worker(cfg)
         _TASK_KEY = (key, cwd)
-    return fn(task)
+    return _node(), fn(task)
 
 
 def pool_sizes(cpus: float, num_workers: int, num_cpus: float) -> tuple[int, int]:
@@ -106,6 +120,25 @@ def job_runtime_env() -> dict | None:
     return {"env_vars": {"ARROW_DEFAULT_MEMORY_POOL": pool}} if pool else None
 
 
+def join_hint(e: BaseException, address: str | None) -> str:
+    """What to do about a failed ``ray.init``, from the whole chain of its exceptions (Ray's top one, "Failed
+    to connect to Ray cluster", hides the cause)."""
+    chain, seen = [], set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        chain.append(f"{type(e).__name__}: {e}")
+        e = e.__cause__ or e.__context__
+    text = "\n".join(chain)
+    if "InvalidAuthToken" in text or "Authentication token" in text:
+        return ("; the cluster uses token authentication and this process has no valid token: set "
+                "RAY_AUTH_MODE=token and give it the cluster's token (RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or "
+                "~/.ray/auth_token, as on the cluster's nodes)")
+    if address:
+        return ("; check that the cluster is up (`ray status` on one of its nodes) and that this machine "
+                "reaches the address (for a client, ray://<head>:10001)")
+    return ""
+
+
 class _Worker:
     """A pool actor: builds the pipeline (loads the models) once, then runs tasks."""
 
@@ -114,10 +147,10 @@ class _Worker:
         self._cwd = cwd
         init_worker(cfg)
 
-    def run(self, fn: Callable, item: tuple[int, Any]) -> tuple[int, dict]:
+    def run(self, fn: Callable, item: tuple[int, Any]) -> tuple[int, str, dict]:
         _enter(self._cwd)
         i, task = item
-        return i, fn(task)
+        return i, _node(), fn(task)
 
 
 class RayExecutor(Executor):
@@ -185,7 +218,8 @@ class RayExecutor(Executor):
                 ray.init(address=self.address, include_dashboard=False, log_to_driver=True,
                          logging_level=logging.WARNING, runtime_env=job_runtime_env())
             except (ConnectionError, RuntimeError, ValueError) as e:
-                raise BuilderError(f"cannot start or join Ray at executor.address={self.address!r}: {e}") from e
+                raise BuilderError(f"cannot start or join Ray at executor.address={self.address!r}: {e}"
+                                   f"{join_hint(e, self.address)}") from e
             self._started_ray = True
         self._cfg = cfg
         from builder.pipeline import PHASE2_STAGES  # the stages that load models: without them, no actor pool
@@ -248,10 +282,12 @@ class RayExecutor(Executor):
             on_idle()
         t0 = time.monotonic()
         results: list = [None] * len(tasks)
+        nodes: dict[str, int] = {}
         with self._progress(len(tasks), desc) as prog:
             bar = prog.add_task(desc, total=len(tasks), rate="")
 
-            def done(n: int) -> None:
+            def done(n: int, node: str) -> None:
+                nodes[node] = nodes.get(node, 0) + 1
                 dt = time.monotonic() - t0
                 prog.update(bar, advance=1, rate=f"{n / dt:.2f}/s" if dt > 0 else "")
 
@@ -268,6 +304,7 @@ class RayExecutor(Executor):
             except ray.exceptions.RayActorError as e:
                 raise BuilderError(f"a Ray worker died while running '{desc}' (out of memory?): {e}") from None
         report(desc, len(tasks), len(tasks), time.monotonic() - t0)
+        self.placement[desc] = dict(sorted(nodes.items()))
         return results
 
     def _map_tasks(self, ray, fn, tasks, results, done) -> None:
@@ -288,9 +325,9 @@ class RayExecutor(Executor):
                 break
             ready, _ = ray.wait(list(pending), num_returns=1)
             for ref in ready:
-                results[pending.pop(ref)] = ray.get(ref)
+                node, results[pending.pop(ref)] = ray.get(ref)
                 n += 1
-                done(n)
+                done(n, node)
 
     def _map_actors(self, ray, fn, tasks, results, done) -> None:
         from ray.util import ActorPool
@@ -304,7 +341,6 @@ class RayExecutor(Executor):
             pool.submit(lambda a, v: a.run.remote(fn, v), item)
         n = 0
         while pool.has_next():
-            i, res = pool.get_next_unordered()
-            results[i] = res
+            i, node, results[i] = pool.get_next_unordered()
             n += 1
-            done(n)
+            done(n, node)

@@ -184,3 +184,26 @@ def test_the_allocator_setting_reaches_cluster_workers(monkeypatch):
     with pytest.raises(BuilderError):
         RayExecutor(address="ray://head:10001").start({})
     assert seen["runtime_env"] is None
+
+
+def test_joining_a_cluster_with_token_auth_says_what_to_set(monkeypatch):
+    """Ray's own message ("Failed to connect to Ray cluster") hides the cause: the error names it and the fix."""
+    def fake_init(**kwargs):
+        try:
+            raise RuntimeError("Failed to connect to GCS. Last connection error: ray.exceptions.AuthenticationError: "
+                               "RPC error: InvalidAuthToken: Authentication token is missing or incorrect.")
+        except RuntimeError as inner:
+            raise ConnectionError("Failed to connect to Ray cluster at 10.0.0.1:6379") from inner
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", fake_init)
+    with pytest.raises(BuilderError, match=r"10\.0\.0\.1:6379.*token authentication.*RAY_AUTH_MODE=token"):
+        RayExecutor(address="10.0.0.1:6379").start({})
+
+    def down(**kwargs):
+        raise ConnectionError("Failed to connect to Ray cluster at 10.0.0.1:6379")
+
+    monkeypatch.setattr(ray, "init", down)
+    with pytest.raises(BuilderError, match=r"ray status") as err:
+        RayExecutor(address="10.0.0.1:6379").start({})
+    assert "token" not in str(err.value)
