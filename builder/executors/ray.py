@@ -177,13 +177,19 @@ class RayExecutor(Executor):
             ``executor.processes=1``, runs one worker at a time on Ray too).
         memory_pool: pyarrow's allocator in the driver and every task and
             actor (see :func:`~builder.executors.base.use_memory_pool`).
+        max_retries: how often a task whose worker or node died is run again
+            elsewhere, and how often in the build a model actor is restarted
+            (its call then runs again). A shard's work is idempotent (its files are
+            written atomically, its marker last), so a node lost mid-build
+            costs its shards' time, not the build. An exception raised by
+            the work itself is never retried: it stops the build.
     """
 
     name = "ray"
 
     def __init__(self, address: str | None = None, num_workers: int = 0, num_cpus: float = 1,
                  num_gpus: float | None = None, progress: bool = True, keep_work: bool = False,
-                 processes: int = 0, memory_pool: str = "jemalloc"):
+                 processes: int = 0, memory_pool: str = "jemalloc", max_retries: int = 3):
         super().__init__(progress, keep_work, memory_pool)
         if processes and not num_workers:  # the local executor's name for it (debug=default sets 1)
             num_workers = processes
@@ -193,6 +199,9 @@ class RayExecutor(Executor):
             raise BuilderError(f"executor.num_cpus must be more than 0, got {num_cpus}")
         if num_gpus is not None and num_gpus < 0:
             raise BuilderError(f"executor.num_gpus must be null (automatic), 0 or more, got {num_gpus}")
+        if max_retries < 0:
+            raise BuilderError(f"executor.max_retries must be 0 (no retry) or more, got {max_retries}")
+        self.max_retries = int(max_retries)
         self.address = address
         self.num_workers = int(num_workers)
         self.num_cpus = num_cpus
@@ -302,14 +311,21 @@ class RayExecutor(Executor):
                     raise cause from None
                 raise e.as_instanceof_cause() from None  # the worker's exception type, with its traceback
             except ray.exceptions.RayActorError as e:
-                raise BuilderError(f"a Ray worker died while running '{desc}' (out of memory?): {e}") from None
+                raise BuilderError(f"a Ray worker died while running '{desc}' (out of memory?) and "
+                                   f"executor.max_retries={self.max_retries} restarts did not save it: {e}; run "
+                                   "the same command again to resume from the finished shards") from None
+            except ray.exceptions.RayError as e:  # a worker or node lost more often than the retries allow
+                raise BuilderError(f"Ray lost the worker or node of a '{desc}' task more often than "
+                                   f"executor.max_retries={self.max_retries} allows ({type(e).__name__}: {e}); run "
+                                   "the same command again to resume from the finished shards") from None
         report(desc, len(tasks), len(tasks), time.monotonic() - t0)
         self.placement[desc] = dict(sorted(nodes.items()))
         return results
 
     def _map_tasks(self, ray, fn, tasks, results, done) -> None:
         self._kill_actors(ray)  # a pool that holds every CPU would leave the tasks waiting forever
-        remote = ray.remote(_run_task).options(num_cpus=self.num_cpus, num_gpus=0, max_retries=0)
+        remote = ray.remote(_run_task).options(num_cpus=self.num_cpus, num_gpus=0, max_retries=self.max_retries,
+                                               retry_exceptions=False)
         window = self._slots  # tasks in flight: bounds the workers and the driver's bookkeeping
         pending: dict = {}
         it = iter(enumerate(tasks))
@@ -334,7 +350,8 @@ class RayExecutor(Executor):
 
         if not self._actors:
             gpus = self._gpus_per_actor(ray)
-            actor = ray.remote(_Worker).options(num_cpus=self.num_cpus, num_gpus=gpus, max_restarts=0)
+            actor = ray.remote(_Worker).options(num_cpus=self.num_cpus, num_gpus=gpus, max_restarts=self.max_retries,
+                                                max_task_retries=self.max_retries)
             self._actors = [actor.remote(self._cfg_ref, self._cwd) for _ in range(self._size)]
         pool = ActorPool(self._actors)
         for item in enumerate(tasks):

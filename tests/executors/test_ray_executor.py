@@ -86,6 +86,8 @@ def test_missing_ray_is_a_clear_error(monkeypatch, tmp_path):
 
 
 def test_bad_arguments():
+    with pytest.raises(BuilderError, match="max_retries"):
+        RayExecutor(max_retries=-1)
     with pytest.raises(BuilderError):
         RayExecutor(num_cpus=0)
     with pytest.raises(BuilderError):
@@ -207,3 +209,49 @@ def test_joining_a_cluster_with_token_auth_says_what_to_set(monkeypatch):
     with pytest.raises(BuilderError, match=r"ray status") as err:
         RayExecutor(address="10.0.0.1:6379").start({})
     assert "token" not in str(err.value)
+
+
+def _dies_once(in_actor: bool):
+    """A shard function whose first attempt at each task loses its worker process (as a task does on a node
+    that dies). Made here, not at module level, so cloudpickle sends it by value: Ray's workers cannot import
+    a test module."""
+
+    def fn(task: str) -> dict:
+        import os
+        from pathlib import Path
+
+        marker = Path(task) / "attempted"
+        if not marker.exists():
+            marker.write_text("1")
+            os._exit(1)
+        return {"done": Path(task).name}
+
+    fn.needs_models = in_actor  # True: runs in the model actor pool
+    return fn
+
+
+@pytest.mark.parametrize("in_actor", [False, True])
+def test_a_lost_worker_is_retried_and_without_retries_stops_with_a_resume_hint(ray_session, tmp_path, in_actor):
+    from omegaconf import OmegaConf
+
+    fn = _dies_once(in_actor)
+    cfg = OmegaConf.to_container(compose([f"source.path={tmp_path}", f"paths.dist={tmp_path}", "ner=none"]),
+                                 resolve=True)
+    tasks = []
+    for i in range(3):
+        (tmp_path / f"t{i}").mkdir()
+        tasks.append(str(tmp_path / f"t{i}"))
+    ex = RayExecutor(num_workers=1, progress=False, max_retries=3)  # (the one actor dies three times)
+    ex.start(cfg)
+    try:
+        assert ex.uses_actors(fn) == in_actor
+        assert ex.map(fn, tasks, "clean") == [{"done": f"t{i}"} for i in range(3)]  # each died once, ran again
+        for t in tasks:
+            (Path(t) / "attempted").unlink()
+        ex.stop()
+        ex = RayExecutor(num_workers=1, progress=False, max_retries=0)
+        ex.start(cfg)
+        with pytest.raises(BuilderError, match=r"(?s)max_retries=0.*resume from the finished shards"):
+            ex.map(fn, tasks, "clean")
+    finally:
+        ex.stop()
