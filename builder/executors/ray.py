@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from builder.errors import BuilderError
@@ -64,10 +65,27 @@ def needs_models(fn: Callable) -> bool:
     return getattr(fn, "__name__", "") == "work_phase2"
 
 
-def _enter(cwd: str | None) -> None:
+def _enter(place: tuple) -> None:
     """Resolve the build's relative paths as the driver does (same folder on every node)."""
+    cwd = place[0]
     if cwd and os.getcwd() != cwd and os.path.isdir(cwd):
         os.chdir(cwd)
+
+
+def check_shared(place: tuple) -> None:
+    """That this node sees the build's files where the driver does: the probe file the driver wrote in the
+    work folder and ``source.path`` (``place``: the driver's folder, the probe, the source path; absolute).
+
+    A node without the shared storage would read no input (every file "unreadable", each recorded as a
+    rejection: a release of a fraction of the corpus) and write its shards where the driver never finds
+    them. Checked once per worker process and build."""
+    _, probe, source = place
+    for path, what in ((probe, "the work folder (paths.work_dir, under paths.dist)"), (source, "source.path")):
+        if path and not os.path.exists(path):
+            raise BuilderError(
+                f"Ray node {_node()} does not see {path}, {what} as the driver sees it: on a cluster, source.path "
+                "and paths.dist must be on storage every node mounts at the same path (NFS, a cloud file "
+                "system), and the builder installed on every node")
 
 
 def _node() -> str:
@@ -81,14 +99,15 @@ def _node() -> str:
     return _NODE
 
 
-def _run_task(cfg: dict, key: str, cwd: str | None, fn: Callable, task: Any) -> tuple[str, dict]:
-    """Body of a phase task in a Ray worker process: pipeline built once per config. Returns the node it
-    ran on and ``fn``'s result."""
+def _run_task(cfg: dict, key: str, place: tuple, fn: Callable, task: Any) -> tuple[str, dict]:
+    """Body of a phase task in a Ray worker process: shared storage checked and pipeline built once per
+    build. Returns the node it ran on and ``fn``'s result."""
     global _TASK_KEY
-    _enter(cwd)
-    if _TASK_KEY != (key, cwd):
+    _enter(place)
+    if _TASK_KEY != (key, place):
+        check_shared(place)
         init_worker(cfg)
-        _TASK_KEY = (key, cwd)
+        _TASK_KEY = (key, place)
     return _node(), fn(task)
 
 
@@ -139,16 +158,25 @@ def join_hint(e: BaseException, address: str | None) -> str:
     return ""
 
 
+def _source_path(cfg: dict) -> str | None:
+    path = (cfg.get("source") or {}).get("path")
+    return str(Path(path).expanduser().absolute()) if isinstance(path, str) and path else None
+
+
 class _Worker:
     """A pool actor: builds the pipeline (loads the models) once, then runs tasks."""
 
-    def __init__(self, cfg: dict, cwd: str | None):
-        _enter(cwd)
-        self._cwd = cwd
+    def __init__(self, cfg: dict, place: tuple):
+        _enter(place)
+        self._place = place
+        self._checked = False
         init_worker(cfg)
 
     def run(self, fn: Callable, item: tuple[int, Any]) -> tuple[int, str, dict]:
-        _enter(self._cwd)
+        _enter(self._place)
+        if not self._checked:  # here, not in __init__: an actor that fails to start reads as a lost worker
+            check_shared(self._place)
+            self._checked = True
         i, task = item
         return i, _node(), fn(task)
 
@@ -209,7 +237,7 @@ class RayExecutor(Executor):
         self._cfg = None
         self._cfg_ref = None
         self._key = None
-        self._cwd = None
+        self._place: tuple = (None, None, None)  # the driver's folder, the probe file, source.path
         self._started_ray = False
         self._models = True  # the config has model stages (set by start)
         self._actors: list = []
@@ -235,12 +263,29 @@ class RayExecutor(Executor):
 
         self._models = any(cfg.get(name) for name in PHASE2_STAGES)
         self._key = json_digest(cfg)
-        self._cwd = os.getcwd()
+        self._place = (os.getcwd(), self._write_probe(cfg), _source_path(cfg))
         self._cfg_ref = ray.put(cfg)
         self._slots, self._size = self._sizes(ray)
         log.info("Ray: %d task slots, %d model actors, %s CPU each", self._slots, self._size, self.num_cpus)
 
+    @staticmethod
+    def _write_probe(cfg: dict) -> str | None:
+        """A file in the work folder that every node must see (:func:`check_shared`); its absolute path."""
+        work = (cfg.get("paths") or {}).get("work_dir")
+        if not work:
+            return None
+        import uuid
+
+        root = Path(work).expanduser().absolute()
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".ray-probe-{uuid.uuid4().hex[:12]}"
+        probe.write_text("this build's Ray workers check that they see this file\n")
+        return str(probe)
+
     def stop(self) -> None:
+        if self._place[1]:
+            Path(self._place[1]).unlink(missing_ok=True)
+            self._place = (self._place[0], None, self._place[2])
         if not self._started_ray and self._cfg_ref is None:
             return
         ray = _import_ray()
@@ -336,7 +381,7 @@ class RayExecutor(Executor):
                 if nxt is None:
                     break
                 i, t = nxt
-                pending[remote.remote(self._cfg_ref, self._key, self._cwd, fn, t)] = i
+                pending[remote.remote(self._cfg_ref, self._key, self._place, fn, t)] = i
             if not pending:
                 break
             ready, _ = ray.wait(list(pending), num_returns=1)
@@ -352,7 +397,7 @@ class RayExecutor(Executor):
             gpus = self._gpus_per_actor(ray)
             actor = ray.remote(_Worker).options(num_cpus=self.num_cpus, num_gpus=gpus, max_restarts=self.max_retries,
                                                 max_task_retries=self.max_retries)
-            self._actors = [actor.remote(self._cfg_ref, self._cwd) for _ in range(self._size)]
+            self._actors = [actor.remote(self._cfg_ref, self._place) for _ in range(self._size)]
         pool = ActorPool(self._actors)
         for item in enumerate(tasks):
             pool.submit(lambda a, v: a.run.remote(fn, v), item)

@@ -255,3 +255,34 @@ def test_a_lost_worker_is_retried_and_without_retries_stops_with_a_resume_hint(r
             ex.map(fn, tasks, "clean")
     finally:
         ex.stop()
+
+
+def test_a_node_without_the_shared_storage_stops_the_build(ray_session, tmp_path):
+    """A node that does not see the driver's files would reject every input as unreadable and write its
+    shards where the driver never looks: its first task stops the build, naming the path and the fix."""
+    from omegaconf import OmegaConf
+
+    src = write_corpus(tmp_path / "corpus", n=2)
+    cfg = OmegaConf.to_container(compose([f"source.path={src}", f"paths.dist={tmp_path / 'dist'}", "ner=none"]),
+                                 resolve=True)
+    outs = _resumed_tasks(tmp_path, 2)
+    ex = RayExecutor(num_workers=1, progress=False)
+    ex.start(cfg)
+    try:
+        probe = Path(ex._place[1])
+        assert probe.is_file() and probe.parent == (tmp_path / "dist" / ".work")
+        probe.unlink()  # as a node without the mount sees the work folder
+        for fn in (work_phase1, work_phase2):  # a task, and a call to the model actor pool (stance labels)
+            with pytest.raises(BuilderError, match=r"does not see .*\.ray-probe-.*storage every node mounts"):
+                ex.map(fn, [(None, o) if fn is work_phase1 else (None, None, None, o) for o in outs], "clean")
+    finally:
+        ex.stop()
+    cfg = {**cfg, "source": {**cfg["source"], "path": str(tmp_path / "not-mounted")}}
+    ex = RayExecutor(num_workers=1, progress=False)
+    ex.start(cfg)
+    try:
+        with pytest.raises(BuilderError, match=r"does not see .*not-mounted, source.path"):
+            ex.map(work_phase1, [(None, o) for o in outs], "clean")
+    finally:
+        ex.stop()
+    assert not list((tmp_path / "dist" / ".work").glob(".ray-probe-*"))  # stop() takes its probe away
