@@ -42,27 +42,50 @@ def _phases(line: str) -> dict[str, dict[str, int]]:
     return out
 
 
-def test_build_joins_a_two_node_cluster_and_matches_local(tmp_path):
+#: Each node: one CPU and a small object store.
+NODE = {"num_cpus": 1, "object_store_memory": 80 * 1024 * 1024}
+
+
+def _two_nodes(**system_config):
+    """A head and a second node (the one returned with the cluster)."""
     from ray.cluster_utils import Cluster
 
+    head = {**NODE, "include_dashboard": False}
+    if system_config:
+        head["_system_config"] = system_config
+    cluster = Cluster(initialize_head=True, head_node_args=head)
+    other = cluster.add_node(**NODE)
+    cluster.wait_for_nodes()
+    return cluster, other
+
+
+def _builder(src: Path, dist: Path, address: str, overrides: list[str]) -> subprocess.Popen:
+    """The ``builder`` command, as a user's job on the cluster runs it (a process of its own)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from builder.cli import entry; entry()", f"source.path={src}", f"paths.dist={dist}",
+         "executor=ray", f"executor.address={address}", "executor.progress=false", *overrides],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "RAY_AUTH_MODE": "disabled"})
+
+
+def _end(proc: subprocess.Popen | None, cluster) -> None:
+    if proc is not None and proc.poll() is None:  # a test that failed while the build ran
+        proc.kill()
+        proc.communicate()
+    cluster.shutdown()
+
+
+def test_build_joins_a_two_node_cluster_and_matches_local(tmp_path):
     src = write_corpus(tmp_path / "corpus", n=24)
     overrides = ["ner=none", "source.shard_size=3"]  # 8 shards; stance labels run in the model actor pool
-    small = {"num_cpus": 1, "object_store_memory": 80 * 1024 * 1024}
-    cluster = Cluster(initialize_head=True, head_node_args={**small, "include_dashboard": False})
+    cluster, _ = _two_nodes()
+    dist, proc = tmp_path / "ray" / "dist", None
     try:
-        cluster.add_node(**small)
-        cluster.wait_for_nodes()
         address = cluster.address
-        dist = tmp_path / "ray" / "dist"
-        proc = subprocess.run(
-            [sys.executable, "-c", "from builder.cli import entry; entry()", f"source.path={src}",
-             f"paths.dist={dist}", "executor=ray", f"executor.address={address}", "executor.progress=false",
-             *overrides],
-            capture_output=True, text=True, timeout=600, env={**os.environ, "RAY_AUTH_MODE": "disabled"})
+        proc = _builder(src, dist, address, overrides)
+        log = proc.communicate(timeout=600)[0]
     finally:
-        cluster.shutdown()
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    log = proc.stdout + proc.stderr
+        _end(proc, cluster)
+    assert proc.returncode == 0, log[-3000:]
     assert f"joining {address}" in log
 
     found = NODES_RE.search(log)
@@ -82,26 +105,15 @@ def test_a_node_lost_mid_build_costs_its_shards_not_the_build(tmp_path):
     """A node that dies while it runs shards (a preempted machine): its task runs again on the node left
     (``executor.max_retries``) and the release is the same as local's. (That a lost worker without retries
     stops the build with an error that says how to resume: test_ray_executor, deterministically.)"""
-    from ray.cluster_utils import Cluster
-
     from builder.generate import generate
 
     src = tmp_path / "corpus"
     generate(src, 1200, seed=5)
     overrides = ["ner=none", "stance=none", "source.shard_size=100"]  # 12 shards of ~0.1 s
-    small = {"num_cpus": 1, "object_store_memory": 80 * 1024 * 1024}
-    cluster = Cluster(initialize_head=True,
-                      head_node_args={**small, "include_dashboard": False, "_system_config": FAST_DEATH})
-    dist = tmp_path / "ray" / "dist"
+    cluster, doomed = _two_nodes(**FAST_DEATH)
+    dist, proc = tmp_path / "ray" / "dist", None
     try:
-        doomed = cluster.add_node(**small)
-        cluster.wait_for_nodes()
-        proc = subprocess.Popen(
-            [sys.executable, "-c", "from builder.cli import entry; entry()", f"source.path={src}",
-             f"paths.dist={dist}", "executor=ray", f"executor.address={cluster.address}", "executor.progress=false",
-             *overrides],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "RAY_AUTH_MODE": "disabled"})
+        proc = _builder(src, dist, cluster.address, overrides)
         deadline = time.monotonic() + 300
         # two shards done: both nodes' workers have started and run shards (measured with max_retries=0,
         # the node had one running, and the build failed, 5 times in 6; the other time it was between two)
@@ -111,7 +123,7 @@ def test_a_node_lost_mid_build_costs_its_shards_not_the_build(tmp_path):
         cluster.remove_node(doomed, allow_graceful=False)  # its raylet and its workers, at once
         log = proc.communicate(timeout=300)[0]
     finally:
-        cluster.shutdown()
+        _end(proc, cluster)
     assert proc.returncode == 0, log[-3000:]
     nodes = _phases(NODES_RE.search(log).group(1).strip())
     assert sum(nodes["clean"].values()) == 12
