@@ -14,10 +14,14 @@ byte-identical to one built locally. Only the dispatch differs:
   A build without model stages (``ner=none stance=none``) runs phase 2 as
   tasks too, on the workers phase 1 warmed: no actor is started.
 
-The barrier stays in the driver (it works on small keyed data). Every path
-the build hands to a task must be readable and writable from every node:
-on a cluster, put ``source.path`` and ``paths.dist`` on storage that all
-nodes mount at the same path, and install the builder on every node.
+The barrier is one task (it works on small keyed data). Every path the
+build hands to a task must be readable and writable from every node: on a
+cluster, put ``source.path`` and ``paths.dist`` on storage that all nodes
+mount at the same path, and install the builder on every node. Each worker
+process checks that once per build (:func:`check_shared`), and each result
+comes back with the node that made it (the time report's ``Nodes`` line). A
+task whose worker or node dies runs again elsewhere, and a model actor
+restarts, up to ``max_retries`` times: a shard's work is idempotent.
 
 Why the pool leaves a CPU free: actors hold their CPUs for as long as they
 live. A pool that takes every CPU of a small machine starves anything else
@@ -41,6 +45,8 @@ log = logging.getLogger("builder")
 
 #: (config digest, working folder) the pipeline of this Ray worker process was built for.
 _TASK_KEY: tuple | None = None
+#: The build's files (:func:`check_shared`) this Ray worker process has found.
+_CHECKED: tuple | None = None
 #: This Ray worker process's node, as the time report names it (:func:`_node`).
 _NODE: str | None = None
 
@@ -102,12 +108,14 @@ def _node() -> str:
 def _run_task(cfg: dict, key: str, place: tuple, fn: Callable, task: Any) -> tuple[str, dict]:
     """Body of a phase task in a Ray worker process: shared storage checked and pipeline built once per
     build. Returns the node it ran on and ``fn``'s result."""
-    global _TASK_KEY
+    global _TASK_KEY, _CHECKED
     _enter(place)
-    if _TASK_KEY != (key, place):
+    if _CHECKED != place:  # (a new probe each build)
         check_shared(place)
+        _CHECKED = place
+    if _TASK_KEY != (key, place[0]):  # (a worker that outlives a build keeps its pipeline for the next)
         init_worker(cfg)
-        _TASK_KEY = (key, place)
+        _TASK_KEY = (key, place[0])
     return _node(), fn(task)
 
 
