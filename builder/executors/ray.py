@@ -32,11 +32,14 @@ actors (at least one): on 2 cores, one actor.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Mapping
+from typing import Any, Callable, NamedTuple
 
 from builder.errors import BuilderError
 from builder.executors.base import Executor, init_worker, report
@@ -71,27 +74,53 @@ def needs_models(fn: Callable) -> bool:
     return getattr(fn, "__name__", "") == "work_phase2"
 
 
-def _enter(place: tuple) -> None:
+class Place(NamedTuple):
+    """Where the driver runs a build from, as every worker must see it (absolute paths)."""
+
+    cwd: str | None = None  # the driver's working folder: relative paths resolve from it
+    probe: str | None = None  # a file the driver wrote in the work folder (paths.work_dir)
+    source: str | None = None  # source.path
+    code: str | None = None  # the driver's builder: version and digest of its code (:func:`code_id`)
+
+
+def _enter(place: Place) -> None:
     """Resolve the build's relative paths as the driver does (same folder on every node)."""
-    cwd = place[0]
-    if cwd and os.getcwd() != cwd and os.path.isdir(cwd):
-        os.chdir(cwd)
+    if place.cwd and os.getcwd() != place.cwd and os.path.isdir(place.cwd):
+        os.chdir(place.cwd)
 
 
-def check_shared(place: tuple) -> None:
-    """That this node sees the build's files where the driver does: the probe file the driver wrote in the
-    work folder and ``source.path`` (``place``: the driver's folder, the probe, the source path; absolute).
+@functools.lru_cache(maxsize=1)
+def code_id() -> str:
+    """This process's builder: its version and a digest of its Python files (an editable install keeps its
+    version while its code changes)."""
+    import builder
+
+    root = Path(builder.__file__).parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"{builder.__version__} (code {h.hexdigest()[:12]})"
+
+
+def check_shared(place: Place) -> None:
+    """That this node sees the build's files where the driver does (the probe file in the work folder,
+    ``source.path``) and runs the same builder code.
 
     A node without the shared storage would read no input (every file "unreadable", each recorded as a
     rejection: a release of a fraction of the corpus) and write its shards where the driver never finds
-    them. Checked once per worker process and build."""
-    _, probe, source = place
-    for path, what in ((probe, "the work folder (paths.work_dir, under paths.dist)"), (source, "source.path")):
+    them; one with other builder code would write other bytes. Checked once per worker process and build."""
+    for path, what in ((place.probe, "the work folder (paths.work_dir, under paths.dist)"),
+                       (place.source, "source.path")):
         if path and not os.path.exists(path):
             raise BuilderError(
                 f"Ray node {_node()} does not see {path}, {what} as the driver sees it: on a cluster, source.path "
                 "and paths.dist must be on storage every node mounts at the same path (NFS, a cloud file "
                 "system), and the builder installed on every node")
+    if place.code and place.code != code_id():
+        raise BuilderError(
+            f"Ray node {_node()} runs builder {code_id()}, the driver {place.code}: every node must run the "
+            "same code to write the same release; install the driver's version on every node (or ship it "
+            "with the job: executor.runtime_env='{py_modules: [/path/to/builder]}')")
 
 
 def _node() -> str:
@@ -105,7 +134,7 @@ def _node() -> str:
     return _NODE
 
 
-def _run_task(cfg: dict, key: str, place: tuple, fn: Callable, task: Any) -> tuple[str, dict]:
+def _run_task(cfg: dict, key: str, place: Place, fn: Callable, task: Any) -> tuple[str, dict]:
     """Body of a phase task in a Ray worker process: shared storage checked and pipeline built once per
     build. Returns the node it ran on and ``fn``'s result."""
     global _TASK_KEY, _CHECKED
@@ -113,9 +142,9 @@ def _run_task(cfg: dict, key: str, place: tuple, fn: Callable, task: Any) -> tup
     if _CHECKED != place:  # (a new probe each build)
         check_shared(place)
         _CHECKED = place
-    if _TASK_KEY != (key, place[0]):  # (a worker that outlives a build keeps its pipeline for the next)
+    if _TASK_KEY != (key, place.cwd):  # (a worker that outlives a build keeps its pipeline for the next)
         init_worker(cfg)
-        _TASK_KEY = (key, place[0])
+        _TASK_KEY = (key, place.cwd)
     return _node(), fn(task)
 
 
@@ -135,16 +164,20 @@ def pool_sizes(cpus: float, num_workers: int, num_cpus: float) -> tuple[int, int
     return fits, max(1, int((cpus - 1) // num_cpus))
 
 
-def job_runtime_env() -> dict | None:
-    """The Ray job's ``runtime_env``: what its workers on every node need from the driver's environment.
+def job_runtime_env(user: dict | None = None) -> dict | None:
+    """The Ray job's ``runtime_env``: ``user``'s (``executor.runtime_env``: code to ship, packages,
+    variables) and what its workers on every node need from the driver's environment.
 
     pyarrow's allocator (``ARROW_DEFAULT_MEMORY_POOL``, set from
     ``executor.memory_pool`` before pyarrow loads) must be in a worker's
     environment when it starts: a local Ray's workers inherit the driver's, a
     cluster's nodes do not.
     """
+    env = {k: v for k, v in (user or {}).items()}
     pool = os.environ.get("ARROW_DEFAULT_MEMORY_POOL")
-    return {"env_vars": {"ARROW_DEFAULT_MEMORY_POOL": pool}} if pool else None
+    if pool:
+        env["env_vars"] = {**(env.get("env_vars") or {}), "ARROW_DEFAULT_MEMORY_POOL": pool}
+    return env or None
 
 
 def join_hint(e: BaseException, address: str | None) -> str:
@@ -174,7 +207,7 @@ def _source_path(cfg: dict) -> str | None:
 class _Worker:
     """A pool actor: builds the pipeline (loads the models) once, then runs tasks."""
 
-    def __init__(self, cfg: dict, place: tuple):
+    def __init__(self, cfg: dict, place: Place):
         _enter(place)
         self._place = place
         self._checked = False
@@ -213,6 +246,9 @@ class RayExecutor(Executor):
             ``executor.processes=1``, runs one worker at a time on Ray too).
         memory_pool: pyarrow's allocator in the driver and every task and
             actor (see :func:`~builder.executors.base.use_memory_pool`).
+        runtime_env: Ray's ``runtime_env`` for the build's job when it starts
+            or joins Ray: ``py_modules`` (ship this builder to nodes that lack
+            it or have another version), ``pip``, ``env_vars``, ...
         max_retries: how often a task whose worker or node died is run again
             elsewhere, and how often in the build a model actor is restarted
             (its call then runs again). A shard's work is idempotent (its files are
@@ -225,7 +261,8 @@ class RayExecutor(Executor):
 
     def __init__(self, address: str | None = None, num_workers: int = 0, num_cpus: float = 1,
                  num_gpus: float | None = None, progress: bool = True, keep_work: bool = False,
-                 processes: int = 0, memory_pool: str = "jemalloc", max_retries: int = 3):
+                 processes: int = 0, memory_pool: str = "jemalloc", max_retries: int = 3,
+                 runtime_env: dict | None = None):
         super().__init__(progress, keep_work, memory_pool)
         if processes and not num_workers:  # the local executor's name for it (debug=default sets 1)
             num_workers = processes
@@ -238,6 +275,10 @@ class RayExecutor(Executor):
         if max_retries < 0:
             raise BuilderError(f"executor.max_retries must be 0 (no retry) or more, got {max_retries}")
         self.max_retries = int(max_retries)
+        if runtime_env is not None and not isinstance(runtime_env, Mapping):
+            raise BuilderError(f"executor.runtime_env must be a mapping (Ray's runtime_env: py_modules, pip, "
+                               f"env_vars, ...), got {runtime_env!r}")
+        self.runtime_env = dict(runtime_env or {})
         self.address = address
         self.num_workers = int(num_workers)
         self.num_cpus = num_cpus
@@ -245,7 +286,7 @@ class RayExecutor(Executor):
         self._cfg = None
         self._cfg_ref = None
         self._key = None
-        self._place: tuple = (None, None, None)  # the driver's folder, the probe file, source.path
+        self._place = Place()
         self._started_ray = False
         self._models = True  # the config has model stages (set by start)
         self._actors: list = []
@@ -261,17 +302,20 @@ class RayExecutor(Executor):
             log.info("Starting Ray%s", f" (joining {self.address})" if self.address else " on this machine")
             try:
                 ray.init(address=self.address, include_dashboard=False, log_to_driver=True,
-                         logging_level=logging.WARNING, runtime_env=job_runtime_env())
+                         logging_level=logging.WARNING, runtime_env=job_runtime_env(self.runtime_env))
             except (ConnectionError, RuntimeError, ValueError) as e:
                 raise BuilderError(f"cannot start or join Ray at executor.address={self.address!r}: {e}"
                                    f"{join_hint(e, self.address)}") from e
             self._started_ray = True
+        elif self.runtime_env:
+            log.warning("executor.runtime_env is ignored: this process joined Ray before the build (its job's "
+                        "runtime_env applies)")
         self._cfg = cfg
         from builder.pipeline import PHASE2_STAGES  # the stages that load models: without them, no actor pool
 
         self._models = any(cfg.get(name) for name in PHASE2_STAGES)
         self._key = json_digest(cfg)
-        self._place = (os.getcwd(), self._write_probe(cfg), _source_path(cfg))
+        self._place = Place(os.getcwd(), self._write_probe(cfg), _source_path(cfg), code_id())
         self._cfg_ref = ray.put(cfg)
         self._slots, self._size = self._sizes(ray)
         log.info("Ray: %d task slots, %d model actors, %s CPU each", self._slots, self._size, self.num_cpus)
@@ -291,9 +335,9 @@ class RayExecutor(Executor):
         return str(probe)
 
     def stop(self) -> None:
-        if self._place[1]:
-            Path(self._place[1]).unlink(missing_ok=True)
-            self._place = (self._place[0], None, self._place[2])
+        if self._place.probe:
+            Path(self._place.probe).unlink(missing_ok=True)
+            self._place = self._place._replace(probe=None)
         if not self._started_ray and self._cfg_ref is None:
             return
         ray = _import_ray()

@@ -60,11 +60,14 @@ def _two_nodes(**system_config):
 
 
 def _builder(src: Path, dist: Path, address: str, overrides: list[str]) -> subprocess.Popen:
-    """The ``builder`` command, as a user's job on the cluster runs it (a process of its own)."""
+    """The ``builder`` command, as a user's job on the cluster runs it (a process of its own, in the corpus's
+    folder: Ray puts the driver's folder first on its workers' import path, and in this repository's root
+    that would be this checkout's builder, before any ``runtime_env.py_modules``)."""
     return subprocess.Popen(
         [sys.executable, "-c", "from builder.cli import entry; entry()", f"source.path={src}", f"paths.dist={dist}",
          "executor=ray", f"executor.address={address}", "executor.progress=false", *overrides],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "RAY_AUTH_MODE": "disabled"})
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "RAY_AUTH_MODE": "disabled"},
+        cwd=src.parent)
 
 
 def _end(proc: subprocess.Popen | None, cluster) -> None:
@@ -129,3 +132,29 @@ def test_a_node_lost_mid_build_costs_its_shards_not_the_build(tmp_path):
     assert sum(nodes["clean"].values()) == 12
     ray_release = next(p for p in dist.glob("*/*") if p.is_dir())
     assert_same_release({"path": str(ray_release)}, build_release(tmp_path / "local", src, overrides))
+
+
+def test_code_shipped_with_runtime_env_must_be_the_drivers(tmp_path):
+    """``executor.runtime_env`` reaches the job: ``py_modules`` ships a builder to the nodes. One whose code
+    differs from the driver's (here by one comment) stops the build before it writes a shard."""
+    import shutil
+
+    import builder
+
+    shipped = tmp_path / "shipped" / "builder"
+    shutil.copytree(Path(builder.__file__).parent, shipped, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(shipped / "timing.py", "a", encoding="utf-8") as f:
+        f.write("# edited on the nodes only\n")
+    src = write_corpus(tmp_path / "corpus", n=4)
+    cluster, _ = _two_nodes()
+    dist, proc = tmp_path / "ray" / "dist", None
+    try:
+        proc = _builder(src, dist, cluster.address,
+                        ["ner=none", "stance=none", f"executor.runtime_env={{py_modules: [{shipped}]}}"])
+        log = proc.communicate(timeout=600)[0]
+    finally:
+        _end(proc, cluster)
+    assert proc.returncode != 0, log[-3000:]
+    assert re.search(r"runs builder \S+ \(code \w+\), the driver \S+ \(code \w+\): every node must run the same code",
+                     log), log[-3000:]
+    assert not list(dist.glob(".work/*/p1/*/stats.json"))

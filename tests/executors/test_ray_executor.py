@@ -269,7 +269,7 @@ def test_a_node_without_the_shared_storage_stops_the_build(ray_session, tmp_path
     ex = RayExecutor(num_workers=1, progress=False)
     ex.start(cfg)
     try:
-        probe = Path(ex._place[1])
+        probe = Path(ex._place.probe)
         assert probe.is_file() and probe.parent == (tmp_path / "dist" / ".work")
         probe.unlink()  # as a node without the mount sees the work folder
         for fn in (work_phase1, work_phase2):  # a task, and a call to the model actor pool (stance labels)
@@ -286,3 +286,38 @@ def test_a_node_without_the_shared_storage_stops_the_build(ray_session, tmp_path
     finally:
         ex.stop()
     assert not list((tmp_path / "dist" / ".work").glob(".ray-probe-*"))  # stop() takes its probe away
+
+
+def test_runtime_env_from_the_config_goes_with_the_allocator(monkeypatch):
+    from builder.executors.ray import job_runtime_env
+
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+    user = {"py_modules": ["/opt/src/builder"], "env_vars": {"HF_HUB_OFFLINE": "1"}}
+    assert job_runtime_env(user) == {"py_modules": ["/opt/src/builder"],
+                                     "env_vars": {"HF_HUB_OFFLINE": "1", "ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}}
+    assert user["env_vars"] == {"HF_HUB_OFFLINE": "1"}  # the config's own mapping is left as it was
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
+    assert job_runtime_env({}) is None
+    with pytest.raises(BuilderError, match="runtime_env must be a mapping"):
+        RayExecutor(runtime_env=["py_modules"])
+
+
+def test_a_node_with_other_builder_code_stops_the_build(ray_session, tmp_path):
+    """Another version (or an edited editable install) on a node would write other bytes into the release."""
+    from omegaconf import OmegaConf
+
+    from builder.executors.ray import code_id
+
+    cfg = OmegaConf.to_container(compose([f"source.path={tmp_path}", f"paths.dist={tmp_path / 'dist'}", "ner=none"]),
+                                 resolve=True)
+    outs = _resumed_tasks(tmp_path, 2)
+    ex = RayExecutor(num_workers=1, progress=False)
+    ex.start(cfg)
+    try:
+        assert ex._place.code == code_id()
+        assert ex.map(work_phase1, [(None, o) for o in outs], "clean")  # the same code: runs
+        ex._place = ex._place._replace(code="0.0.1 (code 000000000000)")  # as a driver of another version
+        with pytest.raises(BuilderError, match=r"runs builder .*, the driver 0\.0\.1 \(code 000000000000\)"):
+            ex.map(work_phase1, [(None, o) for o in outs], "clean")
+    finally:
+        ex.stop()
