@@ -199,6 +199,28 @@ def join_hint(e: BaseException, address: str | None) -> str:
     return ""
 
 
+def _missing_module(err: BaseException, cause: BaseException | None) -> str | None:
+    """The module a Ray worker could not import to unpickle a task's function or arguments (a node without
+    the builder), from a task's error; None for any other error."""
+    import re
+
+    import ray
+
+    if isinstance(cause, ModuleNotFoundError) and cause.name:
+        return cause.name
+    if cause is None or isinstance(cause, ray.exceptions.RaySystemError):
+        found = re.search(r"No module named '([\w.]+)'", str(err))
+        return found.group(1) if found else None
+    return None
+
+
+def _cannot_import(module: str, desc: str) -> BuilderError:
+    return BuilderError(
+        f"a Ray worker cannot import {module!r} to run '{desc}': install the builder and its dependencies on "
+        "every node (pip install '<this package>[ray]', the driver's version), or ship the code with the job: "
+        "executor.runtime_env='{py_modules: [/path/to/builder]}'")
+
+
 def _source_path(cfg: dict) -> str | None:
     path = (cfg.get("source") or {}).get("path")
     return str(Path(path).expanduser().absolute()) if isinstance(path, str) and path else None
@@ -406,8 +428,14 @@ class RayExecutor(Executor):
                 cause = getattr(e, "cause", None)
                 if isinstance(cause, BuilderError):  # a user error: its one line, as the local executor gives it
                     raise cause from None
+                missing = _missing_module(e, cause)
+                if missing:
+                    raise _cannot_import(missing, desc) from None
                 raise e.as_instanceof_cause() from None  # the worker's exception type, with its traceback
             except ray.exceptions.RayActorError as e:
+                missing = _missing_module(e, None)
+                if missing:  # the pool's actor could not be made
+                    raise _cannot_import(missing, desc) from None
                 raise BuilderError(f"a Ray worker died while running '{desc}' (out of memory?) and "
                                    f"executor.max_retries={self.max_retries} restarts did not save it: {e}; run "
                                    "the same command again to resume from the finished shards") from None

@@ -321,3 +321,24 @@ def test_a_node_with_other_builder_code_stops_the_build(ray_session, tmp_path):
             ex.map(work_phase1, [(None, o) for o in outs], "clean")
     finally:
         ex.stop()
+
+
+def _not_on_the_workers(task):
+    """A work function from a module that Ray's workers cannot import (as the builder on a node without it)."""
+    return {"ran": task}
+
+
+@pytest.mark.parametrize("in_actor", [False, True])
+def test_a_node_that_cannot_import_the_code_says_what_to_install(ray_session, tmp_path, in_actor):
+    from omegaconf import OmegaConf
+
+    cfg = OmegaConf.to_container(compose([f"source.path={tmp_path}", f"paths.dist={tmp_path / 'dist'}", "ner=none"]),
+                                 resolve=True)
+    ex = RayExecutor(num_workers=1, progress=False)
+    ex.start(cfg)
+    try:
+        _not_on_the_workers.needs_models = in_actor  # True: a call to the model actor pool
+        with pytest.raises(BuilderError, match=r"cannot import 'test_ray_executor'.*install the builder.*py_modules"):
+            ex.map(_not_on_the_workers, [1, 2], "clean")
+    finally:
+        ex.stop()
