@@ -18,7 +18,7 @@ The barrier is one task (it works on small keyed data). Every path the
 build hands to a task must be readable and writable from every node: on a
 cluster, put ``source.path`` and ``paths.dist`` on storage that all nodes
 mount at the same path, and install the builder on every node. Each worker
-process checks that once per build (:func:`check_shared`), and each result
+process checks that once per build (:mod:`builder.executors.cluster`), and each result
 comes back with the node that made it (the time report's ``Nodes`` line). A
 task whose worker or node dies runs again elsewhere, and a model actor
 restarts, up to ``max_retries`` times: a shard's work is idempotent.
@@ -32,26 +32,24 @@ actors (at least one): on 2 cores, one actor.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import logging
 import os
 import time
-from pathlib import Path
 from collections.abc import Mapping
-from typing import Any, Callable, NamedTuple
+from pathlib import Path
+from typing import Any, Callable
 
 from builder.errors import BuilderError
 from builder.executors.base import Executor, init_worker, report
+from builder.executors.cluster import (Place, cannot_import, check_shared, code_id, job_runtime_env, join_hint,
+                                       missing_module, node_name, source_path)
 
 log = logging.getLogger("builder")
 
 #: (config digest, working folder) the pipeline of this Ray worker process was built for.
 _TASK_KEY: tuple | None = None
-#: The build's files (:func:`check_shared`) this Ray worker process has found.
+#: The build's files and code (:func:`~builder.executors.cluster.check_shared`) this Ray worker process has found.
 _CHECKED: tuple | None = None
-#: This Ray worker process's node, as the time report names it (:func:`_node`).
-_NODE: str | None = None
 
 
 def _import_ray():
@@ -74,64 +72,10 @@ def needs_models(fn: Callable) -> bool:
     return getattr(fn, "__name__", "") == "work_phase2"
 
 
-class Place(NamedTuple):
-    """Where the driver runs a build from, as every worker must see it (absolute paths)."""
-
-    cwd: str | None = None  # the driver's working folder: relative paths resolve from it
-    probe: str | None = None  # a file the driver wrote in the work folder (paths.work_dir)
-    source: str | None = None  # source.path
-    code: str | None = None  # the driver's builder: version and digest of its code (:func:`code_id`)
-
-
 def _enter(place: Place) -> None:
     """Resolve the build's relative paths as the driver does (same folder on every node)."""
     if place.cwd and os.getcwd() != place.cwd and os.path.isdir(place.cwd):
         os.chdir(place.cwd)
-
-
-@functools.lru_cache(maxsize=1)
-def code_id() -> str:
-    """This process's builder: its version and a digest of its Python files (an editable install keeps its
-    version while its code changes)."""
-    import builder
-
-    root = Path(builder.__file__).parent
-    h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return f"{builder.__version__} (code {h.hexdigest()[:12]})"
-
-
-def check_shared(place: Place) -> None:
-    """That this node sees the build's files where the driver does (the probe file in the work folder,
-    ``source.path``) and runs the same builder code.
-
-    A node without the shared storage would read no input (every file "unreadable", each recorded as a
-    rejection: a release of a fraction of the corpus) and write its shards where the driver never finds
-    them; one with other builder code would write other bytes. Checked once per worker process and build."""
-    for path, what in ((place.probe, "the work folder (paths.work_dir, under paths.dist)"),
-                       (place.source, "source.path")):
-        if path and not os.path.exists(path):
-            raise BuilderError(
-                f"Ray node {_node()} does not see {path}, {what} as the driver sees it: on a cluster, source.path "
-                "and paths.dist must be on storage every node mounts at the same path (NFS, a cloud file "
-                "system), and the builder installed on every node")
-    if place.code and place.code != code_id():
-        raise BuilderError(
-            f"Ray node {_node()} runs builder {code_id()}, the driver {place.code}: every node must run the "
-            "same code to write the same release; install the driver's version on every node (or ship it "
-            "with the job: executor.runtime_env='{py_modules: [/path/to/builder]}')")
-
-
-def _node() -> str:
-    """The node this Ray worker runs on: its IP address and the start of its node id (nodes that share an
-    address, such as two raylets of one machine, stay apart)."""
-    global _NODE
-    if _NODE is None:
-        import ray
-
-        _NODE = f"{ray.util.get_node_ip_address()}/{ray.get_runtime_context().get_node_id()[:8]}"
-    return _NODE
 
 
 def _run_task(cfg: dict, key: str, place: Place, fn: Callable, task: Any) -> tuple[str, dict]:
@@ -145,7 +89,7 @@ def _run_task(cfg: dict, key: str, place: Place, fn: Callable, task: Any) -> tup
     if _TASK_KEY != (key, place.cwd):  # (a worker that outlives a build keeps its pipeline for the next)
         init_worker(cfg)
         _TASK_KEY = (key, place.cwd)
-    return _node(), fn(task)
+    return node_name(), fn(task)
 
 
 def pool_sizes(cpus: float, num_workers: int, num_cpus: float) -> tuple[int, int]:
@@ -164,68 +108,6 @@ def pool_sizes(cpus: float, num_workers: int, num_cpus: float) -> tuple[int, int
     return fits, max(1, int((cpus - 1) // num_cpus))
 
 
-def job_runtime_env(user: dict | None = None) -> dict | None:
-    """The Ray job's ``runtime_env``: ``user``'s (``executor.runtime_env``: code to ship, packages,
-    variables) and what its workers on every node need from the driver's environment.
-
-    pyarrow's allocator (``ARROW_DEFAULT_MEMORY_POOL``, set from
-    ``executor.memory_pool`` before pyarrow loads) must be in a worker's
-    environment when it starts: a local Ray's workers inherit the driver's, a
-    cluster's nodes do not.
-    """
-    env = {k: v for k, v in (user or {}).items()}
-    pool = os.environ.get("ARROW_DEFAULT_MEMORY_POOL")
-    if pool:
-        env["env_vars"] = {**(env.get("env_vars") or {}), "ARROW_DEFAULT_MEMORY_POOL": pool}
-    return env or None
-
-
-def join_hint(e: BaseException, address: str | None) -> str:
-    """What to do about a failed ``ray.init``, from the whole chain of its exceptions (Ray's top one, "Failed
-    to connect to Ray cluster", hides the cause)."""
-    chain, seen = [], set()
-    while e is not None and id(e) not in seen:
-        seen.add(id(e))
-        chain.append(f"{type(e).__name__}: {e}")
-        e = e.__cause__ or e.__context__
-    text = "\n".join(chain)
-    if "InvalidAuthToken" in text or "Authentication token" in text:
-        return ("; the cluster uses token authentication and this process has no valid token: set "
-                "RAY_AUTH_MODE=token and give it the cluster's token (RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or "
-                "~/.ray/auth_token, as on the cluster's nodes)")
-    if address:
-        return ("; check that the cluster is up (`ray status` on one of its nodes) and that this machine "
-                "reaches the address (for a client, ray://<head>:10001)")
-    return ""
-
-
-def _missing_module(err: BaseException, cause: BaseException | None) -> str | None:
-    """The module a Ray worker could not import to unpickle a task's function or arguments (a node without
-    the builder), from a task's error; None for any other error."""
-    import re
-
-    import ray
-
-    if isinstance(cause, ModuleNotFoundError) and cause.name:
-        return cause.name
-    if cause is None or isinstance(cause, ray.exceptions.RaySystemError):
-        found = re.search(r"No module named '([\w.]+)'", str(err))
-        return found.group(1) if found else None
-    return None
-
-
-def _cannot_import(module: str, desc: str) -> BuilderError:
-    return BuilderError(
-        f"a Ray worker cannot import {module!r} to run '{desc}': install the builder and its dependencies on "
-        "every node (pip install '<this package>[ray]', the driver's version), or ship the code with the job: "
-        "executor.runtime_env='{py_modules: [/path/to/builder]}'")
-
-
-def _source_path(cfg: dict) -> str | None:
-    path = (cfg.get("source") or {}).get("path")
-    return str(Path(path).expanduser().absolute()) if isinstance(path, str) and path else None
-
-
 class _Worker:
     """A pool actor: builds the pipeline (loads the models) once, then runs tasks."""
 
@@ -241,7 +123,7 @@ class _Worker:
             check_shared(self._place)
             self._checked = True
         i, task = item
-        return i, _node(), fn(task)
+        return i, node_name(), fn(task)
 
 
 class RayExecutor(Executor):
@@ -337,7 +219,7 @@ class RayExecutor(Executor):
 
         self._models = any(cfg.get(name) for name in PHASE2_STAGES)
         self._key = json_digest(cfg)
-        self._place = Place(os.getcwd(), self._write_probe(cfg), _source_path(cfg), code_id())
+        self._place = Place(os.getcwd(), self._write_probe(cfg), source_path(cfg), code_id())
         self._cfg_ref = ray.put(cfg)
         self._slots, self._size = self._sizes(ray)
         log.info("Ray: %d task slots, %d model actors, %s CPU each", self._slots, self._size, self.num_cpus)
@@ -428,14 +310,14 @@ class RayExecutor(Executor):
                 cause = getattr(e, "cause", None)
                 if isinstance(cause, BuilderError):  # a user error: its one line, as the local executor gives it
                     raise cause from None
-                missing = _missing_module(e, cause)
+                missing = missing_module(e, cause)
                 if missing:
-                    raise _cannot_import(missing, desc) from None
+                    raise cannot_import(missing, desc) from None
                 raise e.as_instanceof_cause() from None  # the worker's exception type, with its traceback
             except ray.exceptions.RayActorError as e:
-                missing = _missing_module(e, None)
+                missing = missing_module(e, None)
                 if missing:  # the pool's actor could not be made
-                    raise _cannot_import(missing, desc) from None
+                    raise cannot_import(missing, desc) from None
                 raise BuilderError(f"a Ray worker died while running '{desc}' (out of memory?) and "
                                    f"executor.max_retries={self.max_retries} restarts did not save it: {e}; run "
                                    "the same command again to resume from the finished shards") from None

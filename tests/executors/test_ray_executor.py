@@ -289,7 +289,7 @@ def test_a_node_without_the_shared_storage_stops_the_build(ray_session, tmp_path
 
 
 def test_runtime_env_from_the_config_goes_with_the_allocator(monkeypatch):
-    from builder.executors.ray import job_runtime_env
+    from builder.executors.cluster import job_runtime_env
 
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
     user = {"py_modules": ["/opt/src/builder"], "env_vars": {"HF_HUB_OFFLINE": "1"}}
@@ -306,7 +306,7 @@ def test_a_node_with_other_builder_code_stops_the_build(ray_session, tmp_path):
     """Another version (or an edited editable install) on a node would write other bytes into the release."""
     from omegaconf import OmegaConf
 
-    from builder.executors.ray import code_id
+    from builder.executors.cluster import code_id
 
     cfg = OmegaConf.to_container(compose([f"source.path={tmp_path}", f"paths.dist={tmp_path / 'dist'}", "ner=none"]),
                                  resolve=True)
