@@ -6,6 +6,7 @@ module is skipped where Ray is not installed (``pip install '.[ray]'``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -104,6 +105,25 @@ def _resumed_tasks(tmp_path: Path, n: int) -> list[str]:
         (d / "stats.json").write_text(json.dumps({"i": i}))
         outs.append(str(d))
     return outs
+
+
+def _cfg(tmp_path: Path, source: Path | None = None) -> dict:
+    """A resolved build config (stance labels on, no NER) for ``source`` (default ``tmp_path``)."""
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_container(compose([f"source.path={source or tmp_path}", f"paths.dist={tmp_path / 'dist'}",
+                                           "ner=none"]), resolve=True)
+
+
+@contextlib.contextmanager
+def _started(cfg: dict, **kwargs):
+    """A RayExecutor (one worker, no progress bar) started on ``cfg`` and stopped after."""
+    ex = RayExecutor(num_workers=1, progress=False, **kwargs)
+    ex.start(cfg)
+    try:
+        yield ex
+    finally:
+        ex.stop()
 
 
 def test_results_in_task_order_on_tasks_and_actors(ray_session, tmp_path):
@@ -232,59 +252,36 @@ def _dies_once(in_actor: bool):
 
 @pytest.mark.parametrize("in_actor", [False, True])
 def test_a_lost_worker_is_retried_and_without_retries_stops_with_a_resume_hint(ray_session, tmp_path, in_actor):
-    from omegaconf import OmegaConf
-
     fn = _dies_once(in_actor)
-    cfg = OmegaConf.to_container(compose([f"source.path={tmp_path}", f"paths.dist={tmp_path}", "ner=none"]),
-                                 resolve=True)
     tasks = []
     for i in range(3):
         (tmp_path / f"t{i}").mkdir()
         tasks.append(str(tmp_path / f"t{i}"))
-    ex = RayExecutor(num_workers=1, progress=False, max_retries=3)  # (the one actor dies three times)
-    ex.start(cfg)
-    try:
+    with _started(_cfg(tmp_path), max_retries=3) as ex:  # (the one actor dies three times)
         assert ex.uses_actors(fn) == in_actor
         assert ex.map(fn, tasks, "clean") == [{"done": f"t{i}"} for i in range(3)]  # each died once, ran again
-        for t in tasks:
-            (Path(t) / "attempted").unlink()
-        ex.stop()
-        ex = RayExecutor(num_workers=1, progress=False, max_retries=0)
-        ex.start(cfg)
+    for t in tasks:
+        (Path(t) / "attempted").unlink()
+    with _started(_cfg(tmp_path), max_retries=0) as ex:
         with pytest.raises(BuilderError, match=r"(?s)max_retries=0.*resume from the finished shards"):
             ex.map(fn, tasks, "clean")
-    finally:
-        ex.stop()
 
 
 def test_a_node_without_the_shared_storage_stops_the_build(ray_session, tmp_path):
     """A node that does not see the driver's files would reject every input as unreadable and write its
     shards where the driver never looks: its first task stops the build, naming the path and the fix."""
-    from omegaconf import OmegaConf
-
-    src = write_corpus(tmp_path / "corpus", n=2)
-    cfg = OmegaConf.to_container(compose([f"source.path={src}", f"paths.dist={tmp_path / 'dist'}", "ner=none"]),
-                                 resolve=True)
+    cfg = _cfg(tmp_path, write_corpus(tmp_path / "corpus", n=2))
     outs = _resumed_tasks(tmp_path, 2)
-    ex = RayExecutor(num_workers=1, progress=False)
-    ex.start(cfg)
-    try:
+    with _started(cfg) as ex:
         probe = Path(ex._place.probe)
         assert probe.is_file() and probe.parent == (tmp_path / "dist" / ".work")
         probe.unlink()  # as a node without the mount sees the work folder
         for fn in (work_phase1, work_phase2):  # a task, and a call to the model actor pool (stance labels)
             with pytest.raises(BuilderError, match=r"does not see .*\.ray-probe-.*storage every node mounts"):
                 ex.map(fn, [(None, o) if fn is work_phase1 else (None, None, None, o) for o in outs], "clean")
-    finally:
-        ex.stop()
-    cfg = {**cfg, "source": {**cfg["source"], "path": str(tmp_path / "not-mounted")}}
-    ex = RayExecutor(num_workers=1, progress=False)
-    ex.start(cfg)
-    try:
+    with _started(_cfg(tmp_path, tmp_path / "not-mounted")) as ex:
         with pytest.raises(BuilderError, match=r"does not see .*not-mounted, source.path"):
             ex.map(work_phase1, [(None, o) for o in outs], "clean")
-    finally:
-        ex.stop()
     assert not list((tmp_path / "dist" / ".work").glob(".ray-probe-*"))  # stop() takes its probe away
 
 
@@ -304,23 +301,15 @@ def test_runtime_env_from_the_config_goes_with_the_allocator(monkeypatch):
 
 def test_a_node_with_other_builder_code_stops_the_build(ray_session, tmp_path):
     """Another version (or an edited editable install) on a node would write other bytes into the release."""
-    from omegaconf import OmegaConf
-
     from builder.executors.cluster import code_id
 
-    cfg = OmegaConf.to_container(compose([f"source.path={tmp_path}", f"paths.dist={tmp_path / 'dist'}", "ner=none"]),
-                                 resolve=True)
     outs = _resumed_tasks(tmp_path, 2)
-    ex = RayExecutor(num_workers=1, progress=False)
-    ex.start(cfg)
-    try:
+    with _started(_cfg(tmp_path)) as ex:
         assert ex._place.code == code_id()
         assert ex.map(work_phase1, [(None, o) for o in outs], "clean")  # the same code: runs
         ex._place = ex._place._replace(code="0.0.1 (code 000000000000)")  # as a driver of another version
         with pytest.raises(BuilderError, match=r"runs builder .*, the driver 0\.0\.1 \(code 000000000000\)"):
             ex.map(work_phase1, [(None, o) for o in outs], "clean")
-    finally:
-        ex.stop()
 
 
 def _not_on_the_workers(task):
@@ -330,15 +319,7 @@ def _not_on_the_workers(task):
 
 @pytest.mark.parametrize("in_actor", [False, True])
 def test_a_node_that_cannot_import_the_code_says_what_to_install(ray_session, tmp_path, in_actor):
-    from omegaconf import OmegaConf
-
-    cfg = OmegaConf.to_container(compose([f"source.path={tmp_path}", f"paths.dist={tmp_path / 'dist'}", "ner=none"]),
-                                 resolve=True)
-    ex = RayExecutor(num_workers=1, progress=False)
-    ex.start(cfg)
-    try:
-        _not_on_the_workers.needs_models = in_actor  # True: a call to the model actor pool
+    _not_on_the_workers.needs_models = in_actor  # True: a call to the model actor pool
+    with _started(_cfg(tmp_path)) as ex:
         with pytest.raises(BuilderError, match=r"cannot import 'test_ray_executor'.*install the builder.*py_modules"):
             ex.map(_not_on_the_workers, [1, 2], "clean")
-    finally:
-        ex.stop()
