@@ -283,7 +283,9 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
     for d in shard_dirs:
         z = np.load(d / "df.npz")
         np.add.at(df, z["keys"], z["counts"])
-    tmp = out / ".df.tmp.npz"
+    from builder.pipeline import tmp_name
+
+    tmp = tmp_name(out / "df.npz").with_suffix(".npz")  # (np.savez adds ".npz" to a name without it)
     np.savez_compressed(tmp, df=df, n_docs=np.int64(int((~duplicate).sum())))
     os.replace(tmp, out / "df.npz")
     n_clusters = len(roots)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,6 +232,12 @@ def _shard_df(t: pa.Table) -> dict[int, int]:
     return doc_frequencies(t.column("text").to_pylist())
 
 
+def tmp_name(path: Path) -> Path:
+    """A temporary name beside ``path`` that no other writer uses: on a cluster, a shard that Ray runs again
+    elsewhere while its lost node's task still writes (a partition, not a crash) can share the process id."""
+    return path.with_name(f".{path.name}.{socket.gethostname()}.{os.getpid()}.tmp")
+
+
 def write_atomic(table: pa.Table, path: Path, row_group_size: int | None = None, group_by: str | None = None) -> None:
     """Write a work file so that it is either complete or absent.
 
@@ -238,7 +245,7 @@ def write_atomic(table: pa.Table, path: Path, row_group_size: int | None = None,
     holds two of its values.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = tmp_name(path)
     if group_by is None or not table.num_rows:
         pq.write_table(table, tmp, compression="zstd", row_group_size=row_group_size)
     else:
@@ -254,7 +261,7 @@ def write_marker(path: Path, stats: dict) -> None:
     """Write a mark of completion (a shard's ``stats.json``, the barrier's ``barrier.json``) so that it
     is either whole or absent: a build killed while writing it must not leave an empty mark that a
     resumed build trusts."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = tmp_name(path)
     tmp.write_text(json.dumps(stats, sort_keys=True))
     os.replace(tmp, path)
 
