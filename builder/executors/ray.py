@@ -158,7 +158,9 @@ class RayExecutor(Executor):
             (its call then runs again). A shard's work is idempotent (its files are
             written atomically, its marker last), so a node lost mid-build
             costs its shards' time, not the build. An exception raised by
-            the work itself is never retried: it stops the build.
+            the work itself is never retried: it stops the build. A task
+            that Ray's memory monitor kills is retried on Ray's own count
+            (``RAY_task_oom_retries``, 15), as Ray does for retriable tasks.
     """
 
     name = "ray"
@@ -320,6 +322,11 @@ class RayExecutor(Executor):
                     raise cannot_import(missing, desc) from None
                 raise BuilderError(f"a Ray worker died while running '{desc}' (out of memory?) and "
                                    f"executor.max_retries={self.max_retries} restarts did not save it: {e}; run "
+                                   "the same command again to resume from the finished shards") from None
+            except ray.exceptions.OutOfMemoryError as e:  # Ray's memory monitor, past its own retries
+                raise BuilderError(f"Ray's memory monitor killed a '{desc}' task each time it ran (the node ran low "
+                                   f"on memory: {str(e).splitlines()[0]}); run fewer at once (executor.num_workers=N, "
+                                   "or executor.num_cpus=2 per task) or smaller shards (source.shard_size=N), then "
                                    "the same command again to resume from the finished shards") from None
             except ray.exceptions.RayError as e:  # a worker or node lost more often than the retries allow
                 raise BuilderError(f"Ray lost the worker or node of a '{desc}' task more often than "

@@ -323,3 +323,15 @@ def test_a_node_that_cannot_import_the_code_says_what_to_install(ray_session, tm
     with _started(_cfg(tmp_path)) as ex:
         with pytest.raises(BuilderError, match=r"cannot import 'test_ray_executor'.*install the builder.*py_modules"):
             ex.map(_not_on_the_workers, [1, 2], "clean")
+
+
+def test_a_task_the_memory_monitor_keeps_killing_says_to_run_fewer(ray_session, tmp_path, monkeypatch):
+    def killed(*args):
+        raise ray.exceptions.OutOfMemoryError("Task was killed due to the node running low on memory.\n"
+                                              "Memory on the node (IP: 10.0.0.1) was 31.9GB / 32GB")
+
+    with _started(_cfg(tmp_path)) as ex:
+        monkeypatch.setattr(ex, "_map_tasks", killed)
+        with pytest.raises(BuilderError, match=r"memory monitor killed a 'clean' task.*running low on memory.*"
+                                               r"executor.num_workers=N.*source.shard_size=N.*resume"):
+            ex.map(work_phase1, [(None, str(tmp_path))], "clean")
