@@ -46,6 +46,9 @@ from builder.executors.cluster import (Place, cannot_import, check_shared, code_
 
 log = logging.getLogger("builder")
 
+#: Seconds between two looks at the cluster's size while tasks run (:meth:`RayExecutor._window`).
+_RESIZE_EVERY = 1.0
+
 #: (config digest, working folder) the pipeline of this Ray worker process was built for.
 _TASK_KEY: tuple | None = None
 #: The build's files and code (:func:`~builder.executors.cluster.check_shared`) this Ray worker process has found.
@@ -135,9 +138,12 @@ class RayExecutor(Executor):
             one this process has already initialised).
         num_workers: concurrent workers: tasks in flight and actors in the
             model pool. ``0`` = automatic: tasks use every CPU of the cluster
-            (``CPUs / num_cpus``), the pool has one actor fewer (at least one),
-            leaving a CPU for the driver and Ray's own work. More than the
-            cluster can place is cut to what it can.
+            (``CPUs / num_cpus``) with as many more waiting, looked at again
+            every second while tasks run (nodes that join get work at once,
+            and an autoscaler sees demand); the pool has one actor fewer than
+            the CPUs at its start (at least one), leaving a CPU for the driver
+            and Ray's own work. More than the cluster can place is cut to
+            what it can.
         num_cpus: CPUs each task and each actor reserves.
         num_gpus: GPUs each model actor reserves (fractions share a GPU).
             ``null`` = where the cluster has GPUs, share them out among the
@@ -340,11 +346,14 @@ class RayExecutor(Executor):
         self._kill_actors(ray)  # a pool that holds every CPU would leave the tasks waiting forever
         remote = ray.remote(_run_task).options(num_cpus=self.num_cpus, num_gpus=0, max_retries=self.max_retries,
                                                retry_exceptions=False)
-        window = self._slots  # tasks in flight: bounds the workers and the driver's bookkeeping
+        window = self._window(ray, log_change=False)
+        checked = time.monotonic()
         pending: dict = {}
         it = iter(enumerate(tasks))
         n = 0
         while True:
+            if time.monotonic() - checked >= _RESIZE_EVERY:  # nodes may have joined (or left) the cluster
+                window, checked = self._window(ray), time.monotonic()
             while len(pending) < window:
                 nxt = next(it, None)
                 if nxt is None:
@@ -358,6 +367,20 @@ class RayExecutor(Executor):
                 node, results[pending.pop(ref)] = ray.get(ref)
                 n += 1
                 done(n, node)
+
+    def _window(self, ray, log_change: bool = True) -> int:
+        """Tasks in flight: ``num_workers`` when set; else twice the task slots the cluster has now.
+
+        Every CPU has a task and as many more wait for one: the next task starts the moment one ends,
+        and the waiting ones are the demand an autoscaling cluster grows on. The driver makes a shard's
+        task (its file list) only when it submits it, so this also bounds what the driver holds."""
+        if self.num_workers:
+            return self._slots
+        slots = self._sizes(ray)[0]
+        if log_change and slots != self._slots:
+            log.info("Ray: the cluster has %d task slots now (was %d)", slots, self._slots)
+        self._slots = slots
+        return 2 * slots
 
     def _map_actors(self, ray, fn, tasks, results, done) -> None:
         from ray.util import ActorPool

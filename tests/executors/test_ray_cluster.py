@@ -48,15 +48,21 @@ NODE = {"num_cpus": 1, "object_store_memory": 80 * 1024 * 1024}
 
 def _two_nodes(**system_config):
     """A head and a second node (the one returned with the cluster)."""
+    cluster = _one_node(**system_config)
+    other = cluster.add_node(**NODE)
+    cluster.wait_for_nodes()
+    return cluster, other
+
+
+def _one_node(**system_config):
     from ray.cluster_utils import Cluster
 
     head = {**NODE, "include_dashboard": False}
     if system_config:
         head["_system_config"] = system_config
     cluster = Cluster(initialize_head=True, head_node_args=head)
-    other = cluster.add_node(**NODE)
     cluster.wait_for_nodes()
-    return cluster, other
+    return cluster
 
 
 def _builder(src: Path, dist: Path, address: str, overrides: list[str]) -> subprocess.Popen:
@@ -68,6 +74,14 @@ def _builder(src: Path, dist: Path, address: str, overrides: list[str]) -> subpr
          "executor=ray", f"executor.address={address}", "executor.progress=false", *overrides],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "RAY_AUTH_MODE": "disabled"},
         cwd=src.parent)
+
+
+def _wait_for_shards(proc: subprocess.Popen, dist: Path, n: int) -> None:
+    """Until the build has finished ``n`` phase-1 shards."""
+    deadline = time.monotonic() + 300
+    while len(list(dist.glob(".work/*/p1/*/stats.json"))) < n:
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[0][-3000:]
+        time.sleep(0.02)
 
 
 def _end(proc: subprocess.Popen | None, cluster) -> None:
@@ -117,12 +131,9 @@ def test_a_node_lost_mid_build_costs_its_shards_not_the_build(tmp_path):
     dist, proc = tmp_path / "ray" / "dist", None
     try:
         proc = _builder(src, dist, cluster.address, overrides)
-        deadline = time.monotonic() + 300
         # two shards done: both nodes' workers have started and run shards (measured with max_retries=0,
         # the node had one running, and the build failed, 5 times in 6; the other time it was between two)
-        while len(list(dist.glob(".work/*/p1/*/stats.json"))) < 2:
-            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[0][-3000:]
-            time.sleep(0.02)
+        _wait_for_shards(proc, dist, 2)
         cluster.remove_node(doomed, allow_graceful=False)  # its raylet and its workers, at once
         log = proc.communicate(timeout=300)[0]
     finally:
@@ -158,3 +169,27 @@ def test_code_shipped_with_runtime_env_must_be_the_drivers(tmp_path):
     assert re.search(r"runs builder \S+ \(code \w+\), the driver \S+ \(code \w+\): every node must run the same code",
                      log), log[-3000:]
     assert not list(dist.glob(".work/*/p1/*/stats.json"))
+
+
+def test_a_node_that_joins_mid_build_takes_work_at_once(tmp_path):
+    """A cluster that grows while the build runs (an autoscaler adding nodes, a user starting one): the build
+    looks at the cluster's size every second, keeps every CPU busy with a task (and as many waiting: the demand
+    an autoscaler grows on) and the new node runs shards of the same build."""
+    from builder.generate import generate
+
+    src = tmp_path / "corpus"
+    generate(src, 3000, seed=7)
+    cluster = _one_node()
+    dist, proc = tmp_path / "ray" / "dist", None
+    try:
+        proc = _builder(src, dist, cluster.address, ["ner=none", "stance=none", "source.shard_size=100"])  # 30 shards
+        _wait_for_shards(proc, dist, 1)
+        joined = cluster.add_node(**NODE)
+        log = proc.communicate(timeout=300)[0]
+    finally:
+        _end(proc, cluster)
+    assert proc.returncode == 0, log[-3000:]
+    assert "Ray: 1 task slots" in log and "the cluster has 2 task slots now (was 1)" in log, log[-3000:]
+    nodes = _phases(NODES_RE.search(log).group(1).strip())
+    assert sum(nodes["clean"].values()) == 30
+    assert any(node.endswith("/" + joined.node_id[:8]) for node in nodes["clean"])  # the new node ran shards
