@@ -68,14 +68,27 @@ def check_shared(place: Place) -> None:
 
 
 def node_name() -> str:
-    """The node this Ray worker runs on: its IP address and the start of its node id (nodes that share an
-    address, such as two raylets of one machine, stay apart)."""
+    """The node this Ray worker runs on: its IP address and its node id (nodes that share an address, such
+    as two raylets of one machine, stay apart)."""
     global _NODE
     if _NODE is None:
         import ray
 
-        _NODE = f"{ray.util.get_node_ip_address()}/{ray.get_runtime_context().get_node_id()[:8]}"
+        _NODE = f"{ray.util.get_node_ip_address()}/{ray.get_runtime_context().get_node_id()}"
     return _NODE
+
+
+def short_names(placement: dict[str, dict[str, int]], width: int = 8) -> dict[str, dict[str, int]]:
+    """``{phase: {node_name(): n}}`` with each node id cut to its first ``width`` characters, as ``ray status``
+    users read them, unless two of the nodes would then read the same (ids that differ only at the end, as a
+    test cluster's can): then whole, in every phase alike."""
+    def short(name: str) -> str:
+        ip, _, node = name.rpartition("/")
+        return f"{ip}/{node[:width]}"
+
+    names = {name for counts in placement.values() for name in counts}
+    cut = short if len({short(n) for n in names}) == len(names) else (lambda name: name)
+    return {phase: dict(sorted((cut(k), v) for k, v in counts.items())) for phase, counts in placement.items()}
 
 
 def source_path(cfg: dict) -> str | None:

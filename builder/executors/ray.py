@@ -42,7 +42,7 @@ from typing import Any, Callable
 from builder.errors import BuilderError
 from builder.executors.base import Executor, init_worker, report
 from builder.executors.cluster import (Place, cannot_import, check_shared, code_id, job_runtime_env, join_hint,
-                                       missing_module, node_name, source_path)
+                                       missing_module, node_name, short_names, source_path)
 
 log = logging.getLogger("builder")
 
@@ -202,6 +202,7 @@ class RayExecutor(Executor):
         self._started_ray = False
         self._models = True  # the config has model stages (set by start)
         self._actors: list = []
+        self._placed: dict[str, dict[str, int]] = {}  # placement with whole node names
         self._size = 1  # actors in the model pool
         self._slots = 1  # tasks in flight
 
@@ -227,6 +228,7 @@ class RayExecutor(Executor):
 
         self._models = any(cfg.get(name) for name in PHASE2_STAGES)
         self._key = json_digest(cfg)
+        self._placed, self.placement = {}, {}  # this build's
         self._place = Place(os.getcwd(), self._write_probe(cfg), source_path(cfg), code_id())
         self._cfg_ref = ray.put(cfg)
         self._slots, self._size = self._sizes(ray)
@@ -339,7 +341,8 @@ class RayExecutor(Executor):
                                    f"executor.max_retries={self.max_retries} allows ({type(e).__name__}: {e}); run "
                                    "the same command again to resume from the finished shards") from None
         report(desc, len(tasks), len(tasks), time.monotonic() - t0)
-        self.placement[desc] = dict(sorted(nodes.items()))
+        self._placed[desc] = nodes
+        self.placement = short_names(self._placed)
         return results
 
     def _map_tasks(self, ray, fn, tasks, results, done) -> None:

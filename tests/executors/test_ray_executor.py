@@ -335,3 +335,15 @@ def test_a_task_the_memory_monitor_keeps_killing_says_to_run_fewer(ray_session, 
         with pytest.raises(BuilderError, match=r"memory monitor killed a 'clean' task.*running low on memory.*"
                                                r"executor.num_workers=N.*source.shard_size=N.*resume"):
             ex.map(work_phase1, [(None, str(tmp_path))], "clean")
+
+
+def test_nodes_are_named_by_ip_and_the_start_of_their_id_unless_that_is_ambiguous():
+    from builder.executors.cluster import short_names
+
+    real = {"clean": {"10.0.0.2/d377467a5c": 3, "10.0.0.1/96ab9a7b11": 5}, "barrier": {"10.0.0.1/96ab9a7b11": 1}}
+    assert short_names(real) == {"clean": {"10.0.0.1/96ab9a7b": 5, "10.0.0.2/d377467a": 3},
+                                 "barrier": {"10.0.0.1/96ab9a7b": 1}}
+    fake = {"clean": {"10.0.0.1/ffffffffff00001": 2, "10.0.0.1/ffffffffff00000": 1},  # ids that differ at the end
+            "barrier": {"10.0.0.1/ffffffffff00000": 1}}
+    assert short_names(fake) == {"clean": {"10.0.0.1/ffffffffff00000": 1, "10.0.0.1/ffffffffff00001": 2},
+                                 "barrier": {"10.0.0.1/ffffffffff00000": 1}}  # whole in every phase alike
