@@ -365,7 +365,7 @@ class RayExecutor(Executor):
                 pending[remote.remote(self._cfg_ref, self._key, self._place, fn, t)] = i
             if not pending:
                 break
-            ready, _ = ray.wait(list(pending), num_returns=1)
+            ready, _ = ray.wait(list(pending), num_returns=1, timeout=_RESIZE_EVERY)  # (long shards: look again)
             for ref in ready:
                 node, results[pending.pop(ref)] = ray.get(ref)
                 n += 1
