@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import fcntl
 import json
 import logging
@@ -101,17 +102,30 @@ def build_lock(base: Path, version: str):
     base.mkdir(parents=True, exist_ok=True)
     path = base / f".lock-{version}"
     fh = open(path, "a+")
+    locked = True
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         fh.close()
         raise BuilderError(f"another build of {base.name} {version} is running (lock {path.name} is held); "
                            "wait for it to finish") from None
+    except OSError as e:  # a file system without locks (some FUSE mounts of object storage): say so, go on
+        if e.errno not in _NO_LOCKS:
+            fh.close()
+            raise
+        locked = False
+        log.warning("%s does not support file locks (%s): nothing stops a second build of %s %s from running at "
+                    "the same time; start one at a time", base, e.strerror or e, base.name, version)
     try:
         yield
     finally:
-        fcntl.flock(fh, fcntl.LOCK_UN)
+        if locked:
+            fcntl.flock(fh, fcntl.LOCK_UN)
         fh.close()
+
+
+#: flock's errors on a file system that has no locks (not "held by another")
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL}
 
 
 @dataclass

@@ -115,3 +115,32 @@ def test_unwritable_dist_is_a_clear_error(tmp_path):
     blocker.write_text("a file where the dist folder should be")
     with pytest.raises(BuilderError, match="cannot write to"):
         build_release(tmp_path, src, FAST)
+
+
+def test_dist_on_a_file_system_without_locks_still_builds_and_says_so(tmp_path, monkeypatch, caplog):
+    """Some mounts of object storage (the shared storage of a cluster) have no file locks: flock fails with
+    ENOLCK or EOPNOTSUPP. The build goes on, warning that nothing stops a second build of the version."""
+    import logging
+
+    import builder.build as build_mod
+
+    calls = []
+
+    def no_locks(fh, op):
+        calls.append(op)
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(build_mod.fcntl, "flock", no_locks)
+    src = write_corpus(tmp_path / "src", n=4)
+    with caplog.at_level(logging.WARNING, logger="builder"):
+        summary = build_release(tmp_path, src, FAST)
+    assert summary["status"] == "built" and verify(Path(summary["path"]), load=False) == []
+    assert "does not support file locks (No locks available)" in caplog.text
+    assert calls == [build_mod.fcntl.LOCK_EX | build_mod.fcntl.LOCK_NB]  # no unlock of a lock never taken
+
+    def denied(fh, op):  # any other error is not "no locks here": it stops the build
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(build_mod.fcntl, "flock", denied)
+    with pytest.raises(BuilderError, match="Permission denied"):
+        build_release(tmp_path / "again", src, FAST)
