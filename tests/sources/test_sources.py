@@ -311,3 +311,39 @@ def test_long_scans_log_their_progress(tmp_path, monkeypatch, caplog):
     lines = [r.getMessage() for r in caplog.records]
     assert "Scanning: 5 files scanned" in lines[4] and lines[4].endswith("/s")
     assert any(ln.startswith("Scanning: 5 of 5 files' records counted") for ln in lines)
+
+
+def test_scan_on_storage_that_waits_reads_files_side_by_side_and_finds_the_same(tmp_path, monkeypatch, caplog):
+    """On a network mount each read waits (here 3 ms, as a round trip): after its first files the scan reads
+    the rest with threads, and finds the same files, in the same order, with the same digests and markers."""
+    import logging
+    import threading
+    import time
+
+    import builder.sources.base as base
+
+    for i in range(400):
+        (tmp_path / f"d{i % 7}").mkdir(exist_ok=True)
+        (tmp_path / f"d{i % 7}" / f"{i:04d}.txt").write_text(f"story {i} " * (i % 50 + 1), encoding="utf-8")
+    (tmp_path / "d3" / "0999.txt").mkdir()  # not a file: marked, in its place
+    expected = FileSource(str(tmp_path)).scan().table  # a local disk: one file at a time
+
+    real, busy, most = base.file_sha256, [0], [0]
+    lock = threading.Lock()
+
+    def waits(path):
+        with lock:
+            busy[0] += 1
+            most[0] = max(most[0], busy[0])
+        time.sleep(0.003)
+        try:
+            return real(path)
+        finally:
+            with lock:
+                busy[0] -= 1
+
+    monkeypatch.setattr(base, "file_sha256", waits)
+    with caplog.at_level(logging.INFO, logger="builder"):
+        got = FileSource(str(tmp_path)).scan().table
+    assert got.equals(expected)
+    assert most[0] > 1 and "threads read the rest" in caplog.text
