@@ -8,11 +8,15 @@ is dropped silently.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import stat
+import time
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -159,8 +163,6 @@ def progress(items, what: str):
     """``items``, logging how many have passed every :data:`SCAN_LOG_EVERY` seconds ("Scanning: 412000 files
     scanned, 13000/s"): a scan of a million files, or the line count of large JSONL files, takes minutes
     before the first shard starts."""
-    import time
-
     t0 = last = time.monotonic()
     for n, item in enumerate(items, 1):
         yield item
@@ -188,11 +190,6 @@ def describe_all(root: str, found) -> Iterator[tuple[str, str, int, str]]:
     files), one file at a time spends the scan waiting. So the first ``_PROBE_FILES`` are described here,
     timed in wall and in this thread's CPU; if waiting was most of it, the rest go to a pool of threads (the
     reads wait outside the GIL), at most four per thread ahead of the one yielded."""
-    import itertools
-    import time
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
-
     it = iter(found)
     wall0, cpu0 = time.perf_counter(), time.thread_time()
     probed = 0
