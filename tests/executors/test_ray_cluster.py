@@ -6,7 +6,8 @@ store and one CPU) stand in for two machines. The build is a separate
 ``builder`` process that joins the cluster with ``executor.address``, as a
 user's job on a cluster does. It must spread its shards over both nodes, run
 its stance labels in the actor pool, say where its tasks ran, and write the
-same bytes as ``executor=local``.
+same bytes as ``executor=local``; go on without a node lost mid-build; stop
+when a node runs other builder code; and give work to a node that joins.
 """
 
 from __future__ import annotations
