@@ -63,8 +63,8 @@ def check_shared(place: Place) -> None:
     if place.code and place.code != code_id():
         raise BuilderError(
             f"Ray node {node_name()} runs builder {code_id()}, the driver {place.code}: every node must run the "
-            "same code to write the same release; install the driver's version on every node (or ship it "
-            "with the job: executor.runtime_env='{py_modules: [/path/to/builder]}')")
+            "same code to write the same release; install the driver's version on every node, or ship it "
+            "with the job: executor.ship_code=true")
 
 
 def node_name() -> str:
@@ -148,4 +148,4 @@ def cannot_import(module: str, desc: str) -> BuilderError:
     return BuilderError(
         f"a Ray worker cannot import {module!r} to run '{desc}': install the builder and its dependencies on "
         "every node (pip install '<this package>[ray]', the driver's version), or ship the code with the job: "
-        "executor.runtime_env='{py_modules: [/path/to/builder]}'")
+        "executor.ship_code=true")

@@ -159,6 +159,9 @@ class RayExecutor(Executor):
         runtime_env: Ray's ``runtime_env`` for the build's job when it starts
             or joins Ray: ``py_modules`` (ship this builder to nodes that lack
             it or have another version), ``pip``, ``env_vars``, ...
+        ship_code: add the driver's own builder package to ``py_modules``:
+            the nodes run the driver's code without an install of it (they
+            still need its dependencies).
         max_retries: how often a task whose worker or node died is run again
             elsewhere, and how often in the build a model actor is restarted
             (its call then runs again). A shard's work is idempotent (its files are
@@ -174,7 +177,7 @@ class RayExecutor(Executor):
     def __init__(self, address: str | None = None, num_workers: int = 0, num_cpus: float = 1,
                  num_gpus: float | None = None, progress: bool = True, keep_work: bool = False,
                  processes: int = 0, memory_pool: str = "jemalloc", max_retries: int = 3,
-                 runtime_env: dict | None = None):
+                 runtime_env: dict | None = None, ship_code: bool = False):
         super().__init__(progress, keep_work, memory_pool)
         if processes and not num_workers:  # the local executor's name for it (debug=default sets 1)
             num_workers = processes
@@ -191,6 +194,11 @@ class RayExecutor(Executor):
             raise BuilderError(f"executor.runtime_env must be a mapping (Ray's runtime_env: py_modules, pip, "
                                f"env_vars, ...), got {runtime_env!r}")
         self.runtime_env = dict(runtime_env or {})
+        if ship_code:
+            import builder
+
+            self.runtime_env["py_modules"] = [*(self.runtime_env.get("py_modules") or []),
+                                              str(Path(builder.__file__).parent)]
         self.address = address
         self.num_workers = int(num_workers)
         self.num_cpus = num_cpus

@@ -66,15 +66,15 @@ def _one_node(**system_config):
     return cluster
 
 
-def _builder(src: Path, dist: Path, address: str, overrides: list[str]) -> subprocess.Popen:
+def _builder(src: Path, dist: Path, address: str, overrides: list[str], env: dict | None = None) -> subprocess.Popen:
     """The ``builder`` command, as a user's job on the cluster runs it (a process of its own, in the corpus's
     folder: Ray puts the driver's folder first on its workers' import path, and in this repository's root
     that would be this checkout's builder, before any ``runtime_env.py_modules``)."""
     return subprocess.Popen(
         [sys.executable, "-c", "from builder.cli import entry; entry()", f"source.path={src}", f"paths.dist={dist}",
          "executor=ray", f"executor.address={address}", "executor.progress=false", *overrides],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "RAY_AUTH_MODE": "disabled"},
-        cwd=src.parent)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "RAY_AUTH_MODE": "disabled", **(env or {})}, cwd=src.parent)
 
 
 def _wait_for_shards(proc: subprocess.Popen, dist: Path, n: int) -> None:
@@ -170,6 +170,38 @@ def test_code_shipped_with_runtime_env_must_be_the_drivers(tmp_path):
     assert re.search(r"runs builder \S+ \(code \w+\), the driver \S+ \(code \w+\): every node must run the same code",
                      log), log[-3000:]
     assert not list(dist.glob(".work/*/p1/*/stats.json"))
+
+
+@pytest.mark.parametrize("ship", [False, True])
+def test_ship_code_sends_the_drivers_builder_to_the_nodes(tmp_path, ship):
+    """A driver whose builder is not the nodes' (here: its own copy, edited, first on its PYTHONPATH): without
+    ``executor.ship_code`` the nodes run their install and the build stops at the code check; with it they
+    run the driver's copy, shipped with the job, and the build goes through."""
+    import shutil
+
+    import builder
+
+    mine = tmp_path / "driver" / "builder"
+    shutil.copytree(Path(builder.__file__).parent, mine, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(mine / "timing.py", "a", encoding="utf-8") as f:
+        f.write("# edited in the driver's copy only\n")
+    from builder.cli import conf_dir
+
+    shutil.copytree(conf_dir(), mine / "conf")  # (where a copy finds its config)
+    src = write_corpus(tmp_path / "corpus", n=4)
+    cluster, _ = _two_nodes()
+    dist, proc = tmp_path / "ray" / "dist", None
+    try:
+        proc = _builder(src, dist, cluster.address, ["ner=none", "stance=none", f"executor.ship_code={str(ship).lower()}"],
+                        env={"PYTHONPATH": str(mine.parent)})
+        log = proc.communicate(timeout=600)[0]
+    finally:
+        _end(proc, cluster)
+    if ship:
+        assert proc.returncode == 0, log[-3000:]
+        assert "Nodes (tasks each ran)" in log
+    else:
+        assert proc.returncode != 0 and "every node must run the same code" in log, log[-3000:]
 
 
 def test_a_node_that_joins_mid_build_takes_work_at_once(tmp_path):

@@ -297,6 +297,10 @@ def test_runtime_env_from_the_config_goes_with_the_allocator(monkeypatch):
     assert job_runtime_env({}) is None
     with pytest.raises(BuilderError, match="runtime_env must be a mapping"):
         RayExecutor(runtime_env=["py_modules"])
+    import builder
+
+    shipped = RayExecutor(runtime_env=user, ship_code=True).runtime_env["py_modules"]
+    assert shipped == ["/opt/src/builder", str(Path(builder.__file__).parent)]  # the driver's package, added
 
 
 def test_a_node_with_other_builder_code_stops_the_build(ray_session, tmp_path):
@@ -321,7 +325,7 @@ def _not_on_the_workers(task):
 def test_a_node_that_cannot_import_the_code_says_what_to_install(ray_session, tmp_path, in_actor):
     _not_on_the_workers.needs_models = in_actor  # True: a call to the model actor pool
     with _started(_cfg(tmp_path)) as ex:
-        with pytest.raises(BuilderError, match=r"cannot import 'test_ray_executor'.*install the builder.*py_modules"):
+        with pytest.raises(BuilderError, match=r"cannot import 'test_ray_executor'.*install the builder.*ship_code=true"):
             ex.map(_not_on_the_workers, [1, 2], "clean")
 
 
