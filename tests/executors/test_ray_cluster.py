@@ -192,8 +192,8 @@ def test_ship_code_sends_the_drivers_builder_to_the_nodes(tmp_path, ship):
     cluster, _ = _two_nodes()
     dist, proc = tmp_path / "ray" / "dist", None
     try:
-        proc = _builder(src, dist, cluster.address, ["ner=none", "stance=none", f"executor.ship_code={str(ship).lower()}"],
-                        env={"PYTHONPATH": str(mine.parent)})
+        overrides = ["ner=none", "stance=none", f"executor.ship_code={str(ship).lower()}"]
+        proc = _builder(src, dist, cluster.address, overrides, env={"PYTHONPATH": str(mine.parent)})
         log = proc.communicate(timeout=600)[0]
     finally:
         _end(proc, cluster)
