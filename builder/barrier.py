@@ -22,7 +22,6 @@ joins back.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -283,11 +282,9 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
     for d in shard_dirs:
         z = np.load(d / "df.npz")
         np.add.at(df, z["keys"], z["counts"])
-    from builder.pipeline import tmp_name
+    from builder.pipeline import save_npz_atomic
 
-    tmp = tmp_name(out / "df.npz").with_suffix(".npz")  # (np.savez adds ".npz" to a name without it)
-    np.savez_compressed(tmp, df=df, n_docs=np.int64(int((~duplicate).sum())))
-    os.replace(tmp, out / "df.npz")
+    save_npz_atomic(out / "df.npz", df=df, n_docs=np.int64(int((~duplicate).sum())))
     n_clusters = len(roots)
     return {"articles": n, "clusters": n_clusters, "duplicates": n - n_clusters,
             "learned_boilerplate_lines": n_learned, "duplicates_dropped": int(duplicate.sum()), "splits": splits}

@@ -147,7 +147,8 @@ class Pipeline:
             clock.lap("stance_df")
         write_atomic(t, out / "docs.parquet")
         write_atomic(rejects, out / "rejects.parquet")
-        np.savez_compressed(out / "df.npz", keys=np.array(list(df), dtype=np.int64), counts=np.array(list(df.values()), dtype=np.int64))
+        save_npz_atomic(out / "df.npz", keys=np.array(list(df), dtype=np.int64),
+                        counts=np.array(list(df.values()), dtype=np.int64))
         counts["kept"] = t.num_rows
         clock.lap("write")
         counts["seconds"] = clock.result()
@@ -254,6 +255,14 @@ def write_atomic(table: pa.Table, path: Path, row_group_size: int | None = None,
         with pq.ParquetWriter(tmp, table.schema, compression="zstd") as w:
             for lo, hi in zip(cuts, cuts[1:]):
                 w.write_table(table.slice(lo, hi - lo), row_group_size=row_group_size)
+    os.replace(tmp, path)
+
+
+def save_npz_atomic(path: Path, **arrays: np.ndarray) -> None:
+    """``np.savez_compressed`` of ``arrays`` to ``path``, complete or absent (as :func:`write_atomic`)."""
+    tmp = tmp_name(path)
+    with open(tmp, "wb") as f:  # (a file object: savez adds no ".npz" to its name)
+        np.savez_compressed(f, **arrays)
     os.replace(tmp, path)
 
 

@@ -105,7 +105,7 @@ def job_runtime_env(user: dict | None = None) -> dict | None:
     environment when it starts: a local Ray's workers inherit the driver's, a
     cluster's nodes do not.
     """
-    env = {k: v for k, v in (user or {}).items()}
+    env = dict(user or {})
     pool = os.environ.get("ARROW_DEFAULT_MEMORY_POOL")
     if pool:
         env["env_vars"] = {**(env.get("env_vars") or {}), "ARROW_DEFAULT_MEMORY_POOL": pool}

@@ -47,19 +47,13 @@ def time_report(log: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="1,000 articles, 2 repeats (default 10,000, 3 repeats)")
-    ap.add_argument("--n", type=int, default=None)
-    ap.add_argument("--repeats", type=int, default=None)
+    benchlib.add_size_args(ap, quick=(1000, 2), full=(10_000, 3))
     ap.add_argument("--floor", nargs=2, metavar=("SOURCE", "OUT"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.floor:
         floor(*a.floor)
         return 0
-    n = a.n or (1000 if a.quick else 10_000)
-    repeats = a.repeats or (2 if a.quick else 3)
-    print(f"[build] whole build (ner=none stance=none) vs I/O floor, {n} articles, {benchlib.machine()}", flush=True)
-    work = benchlib.work_dir()
-    src = benchlib.corpus(n, "txt", root=work)
+    n, repeats, work, src = benchlib.begin(a, "build", "whole build (ner=none stance=none) vs I/O floor")
     ours, base = [], []
     for r in range(repeats):
         out = work / f"floor-{n}-{r}.parquet"

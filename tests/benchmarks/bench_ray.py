@@ -64,20 +64,14 @@ def build_on(nodes: int, src: Path, dist: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="2,000 articles, 1 repeat (default 10,000, 2 repeats)")
-    ap.add_argument("--n", type=int, default=None)
-    ap.add_argument("--repeats", type=int, default=None)
+    benchlib.add_size_args(ap, quick=(2000, 1), full=(10_000, 2))
     a = ap.parse_args(argv)
     try:
         import ray  # noqa: F401
     except ImportError:
         print("[ray] skipped: Ray is not installed (pip install '.[ray]')", flush=True)
         return 0
-    n = a.n or (2000 if a.quick else 10_000)
-    repeats = a.repeats or (1 if a.quick else 2)
-    print(f"[ray] build on a cluster of two 1-CPU nodes vs one, {n} articles, {benchlib.machine()}", flush=True)
-    work = benchlib.work_dir()
-    src = benchlib.corpus(n, "txt", root=work)
+    n, repeats, work, src = benchlib.begin(a, "ray", "build on a cluster of two 1-CPU nodes vs one")
     one, two = [], []
     for r in range(repeats):  # alternating, so drift hits both alike
         one.append(build_on(1, src, work / f"ray-1-{n}-{r}"))

@@ -67,6 +67,31 @@ def corpus(n: int, fmt: str = "txt", seed: int = 0, root: Path | None = None) ->
     return out
 
 
+def add_size_args(ap, quick: tuple[int, int], full: tuple[int, int]) -> None:
+    """``--quick``, ``--n`` and ``--repeats`` on ``ap``; ``quick`` and ``full``: (articles, repeats) of each
+    mode. :func:`sizes` reads them back."""
+    ap.add_argument("--quick", action="store_true", help=f"{quick[0]:,} articles, {quick[1]} repeat(s) "
+                                                         f"(default {full[0]:,}, {full[1]})")
+    ap.add_argument("--n", type=int, default=None, help="articles (overrides the mode's)")
+    ap.add_argument("--repeats", type=int, default=None, help="repeats (overrides the mode's)")
+    ap.set_defaults(_sizes=(quick, full))
+
+
+def sizes(args) -> tuple[int, int]:
+    """(articles, repeats) from the arguments :func:`add_size_args` added."""
+    n, repeats = args._sizes[0] if args.quick else args._sizes[1]
+    return args.n or n, args.repeats or repeats
+
+
+def begin(args, tag: str, what: str) -> tuple[int, int, Path, Path]:
+    """A benchmark's start: its header line (with the machine), then (articles, repeats, work folder,
+    generated txt corpus)."""
+    n, repeats = sizes(args)
+    print(f"[{tag}] {what}, {n} articles, {machine()}", flush=True)
+    work = work_dir()
+    return n, repeats, work, corpus(n, "txt", root=work)
+
+
 def median(xs: list[float]) -> float:
     return statistics.median(xs)
 
