@@ -55,10 +55,10 @@ def _two_nodes(**system_config):
     return cluster, other
 
 
-def _one_node(**system_config):
+def _one_node(gpus: int = 0, **system_config):
     from ray.cluster_utils import Cluster
 
-    head = {**NODE, "include_dashboard": False}
+    head = {**NODE, "include_dashboard": False, "num_gpus": gpus}
     if system_config:
         head["_system_config"] = system_config
     cluster = Cluster(initialize_head=True, head_node_args=head)
@@ -77,10 +77,10 @@ def _builder(src: Path, dist: Path, address: str, overrides: list[str], env: dic
         env={**os.environ, "RAY_AUTH_MODE": "disabled", **(env or {})}, cwd=src.parent)
 
 
-def _wait_for_shards(proc: subprocess.Popen, dist: Path, n: int) -> None:
-    """Until the build has finished ``n`` phase-1 shards."""
+def _wait_for_shards(proc: subprocess.Popen, dist: Path, n: int, phase: str = "p1") -> None:
+    """Until the build has finished ``n`` shards of ``phase`` (``p1``, ``p2``)."""
     deadline = time.monotonic() + 300
-    while len(list(dist.glob(".work/*/p1/*/stats.json"))) < n:
+    while len(list(dist.glob(f".work/*/{phase}/*/stats.json"))) < n:
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[0][-3000:]
         time.sleep(0.02)
 
@@ -111,7 +111,7 @@ def test_build_joins_a_two_node_cluster_and_matches_local(tmp_path):
     nodes = _phases(found.group(1).strip())
     assert sum(nodes["clean"].values()) == 8 and len(nodes["clean"]) == 2  # phase 1 ran on both nodes
     assert sum(nodes["barrier"].values()) == 1
-    assert sum(nodes["label"].values()) == 8  # (in the one actor the pool has on 2 CPUs)
+    assert sum(nodes["label"].values()) == 8  # (in the pool's two actors)
     assert set(nodes["label"]) <= set(nodes["clean"])
 
     ray_release = next(p for p in dist.glob("*/*") if p.is_dir())
@@ -142,6 +142,32 @@ def test_a_node_lost_mid_build_costs_its_shards_not_the_build(tmp_path):
     assert proc.returncode == 0, log[-3000:]
     nodes = _phases(NODES_RE.search(log).group(1).strip())
     assert sum(nodes["clean"].values()) == 12
+    ray_release = next(p for p in dist.glob("*/*") if p.is_dir())
+    assert_same_release({"path": str(ray_release)}, build_release(tmp_path / "local", src, overrides))
+
+
+def test_a_node_lost_while_model_actors_label_costs_its_shard_not_the_build(tmp_path):
+    """The node of a model actor dies mid-shard (spaCy NER): the actor restarts where there is room and its
+    shard runs again there. On two 1-CPU nodes there is no room until the pool lets its idle actor go, once
+    no shard is left to hand out; a pool that kept it would wait forever."""
+    from builder.generate import generate
+
+    src = tmp_path / "corpus"
+    generate(src, 160, seed=9)
+    overrides = ["stance=none", "source.shard_size=20"]  # 8 shards of ~1 s of NER each
+    cluster, doomed = _two_nodes(**FAST_DEATH)
+    dist, proc = tmp_path / "ray" / "dist", None
+    try:
+        proc = _builder(src, dist, cluster.address, overrides)
+        _wait_for_shards(proc, dist, 2, "p2")  # both actors have started (each has finished a shard, mostly)
+        cluster.remove_node(doomed, allow_graceful=False)
+        log = proc.communicate(timeout=600)[0]
+    finally:
+        _end(proc, cluster)
+    assert proc.returncode == 0, log[-3000:]
+    assert "2 model actors" in log
+    nodes = _phases(NODES_RE.search(log).group(1).strip())
+    assert sum(nodes["label"].values()) == 8
     ray_release = next(p for p in dist.glob("*/*") if p.is_dir())
     assert_same_release({"path": str(ray_release)}, build_release(tmp_path / "local", src, overrides))
 
@@ -226,3 +252,26 @@ def test_a_node_that_joins_mid_build_takes_work_at_once(tmp_path):
     nodes = _phases(NODES_RE.search(log).group(1).strip())
     assert sum(nodes["clean"].values()) == 30
     assert any(node.endswith("/" + joined.node_id[:8]) for node in nodes["clean"])  # the new node ran shards
+
+
+def test_a_cluster_of_gpu_and_cpu_nodes_labels_on_both(tmp_path):
+    """A node with a GPU (Ray's logical GPU: no device needed) and one without. The model actors of the GPU
+    node share its GPU and the others run on CPUs; a pool that asked every actor for a share of the GPU put
+    them all on the GPU node, which had CPU for one, and the build waited forever for the rest."""
+    from builder.generate import generate
+
+    src = tmp_path / "corpus"
+    generate(src, 600, seed=3)
+    cluster = _one_node(gpus=1)
+    dist, proc = tmp_path / "ray" / "dist", None
+    try:
+        cluster.add_node(**{**NODE, "num_cpus": 2})
+        cluster.wait_for_nodes()
+        proc = _builder(src, dist, cluster.address, ["ner=none", "source.shard_size=50"])  # 12 shards
+        log = proc.communicate(timeout=600)[0]
+    finally:
+        _end(proc, cluster)
+    assert proc.returncode == 0, log[-3000:]
+    assert "Ray: 3 task slots, 3 model actors, 1 with 1 GPU each" in log, log[-3000:]
+    nodes = _phases(NODES_RE.search(log).group(1).strip())
+    assert sum(nodes["label"].values()) == 12 and len(nodes["label"]) == 2  # the GPU actor and the CPU one

@@ -22,7 +22,7 @@ from corpus import write_corpus  # noqa: E402
 
 from builder.errors import BuilderError  # noqa: E402
 from builder.executors.base import work_phase1, work_phase2  # noqa: E402
-from builder.executors.ray import RayExecutor, needs_models, pool_sizes  # noqa: E402
+from builder.executors.ray import RayExecutor, needs_models, pool_plan, worker_slots  # noqa: E402
 
 #: Files that record when and how (not what) a release was built.
 VOLATILE = {"manifest.json", "config.yaml"}
@@ -67,13 +67,12 @@ def assert_same_release(a: dict, b: dict) -> None:
 
 
 # -- no Ray needed ------------------------------------------------------------
-def test_pool_sizes_leave_a_cpu_for_the_pool():
-    assert pool_sizes(2, 0, 1) == (2, 1)      # 2 cores: tasks on both, one actor
-    assert pool_sizes(1, 0, 1) == (1, 1)
-    assert pool_sizes(16, 0, 1) == (16, 15)
-    assert pool_sizes(8, 0, 2) == (4, 3)
-    assert pool_sizes(2, 1, 1) == (1, 1)
-    assert pool_sizes(2, 5, 1) == (2, 2)      # cut to what fits
+def test_worker_slots_one_per_cpu_slot_or_as_set_cut_to_what_fits():
+    assert worker_slots(2, 0, 1) == 2
+    assert worker_slots(0.5, 0, 1) == 1  # at least one
+    assert worker_slots(8, 0, 2) == 4
+    assert worker_slots(2, 1, 1) == 1
+    assert worker_slots(2, 5, 1) == 2
 
 
 def test_phase2_runs_on_actors():
@@ -138,7 +137,7 @@ def test_results_in_task_order_on_tasks_and_actors(ray_session, tmp_path):
         assert ex.map(work_phase1, [(None, o) for o in outs], "clean") == [{"i": i, "resumed": True} for i in range(12)]
         assert ex.uses_actors(work_phase2) and not ex.uses_actors(work_phase1)  # stance labels: a model stage
         assert ex.map(work_phase2, [(None, None, None, o) for o in outs], "label") == [{"i": i, "resumed": True} for i in range(12)]
-        assert ex._actors  # (the pool that ran them)
+        assert sum(ex.placement["label"].values()) == 12 and ex._actors == []  # (the pool ran them, then went)
         with pytest.raises(ValueError):  # a worker's exception arrives as its own type
             ex.map(work_phase1, [("too", "many", "values")], "clean")
 
@@ -351,3 +350,70 @@ def test_nodes_are_named_by_ip_and_the_start_of_their_id_unless_that_is_ambiguou
             "barrier": {"10.0.0.1/ffffffffff00000": 1}}
     assert short_names(fake) == {"clean": {"10.0.0.1/ffffffffff00000": 1, "10.0.0.1/ffffffffff00001": 2},
                                  "barrier": {"10.0.0.1/ffffffffff00000": 1}}  # whole in every phase alike
+
+
+# -- the model actor pool follows the cluster ----------------------------------------
+def test_pool_plan_shares_gpu_nodes_and_runs_the_other_actors_on_cpus():
+    cpu_only = [(4, 0), (4, 0)]
+    assert pool_plan(cpu_only, 0, 1, None) == [(0.0, 8)]
+    assert pool_plan(cpu_only, 0, 1, 1) == [(0.0, 8)]  # no GPU to hold: on CPUs (the executor warns)
+    gpus = [(8, 1), (8, 4)]  # every slot of a GPU node gets the smallest share a node can give all of its slots
+    assert pool_plan(gpus, 0, 1, None) == [(0.125, 16)]
+    mixed = [(2, 1), (4, 0)]  # a GPU node and a CPU node: both work
+    assert pool_plan(mixed, 0, 1, None) == [(0.5, 2), (0.0, 4)]
+    assert pool_plan(mixed, 3, 1, None) == [(0.5, 2), (0.0, 1)]  # the GPU actors first
+    assert pool_plan(mixed, 0, 1, 0) == [(0.0, 6)]
+    assert pool_plan(mixed, 0, 1, 1) == [(1.0, 1)]  # a whole GPU each: as many actors as GPUs
+    assert pool_plan(gpus, 2, 1, 1) == [(1.0, 2)]  # num_workers caps it
+    assert pool_plan([(8, 2), (8, 2)], 0, 2, None) == [(0.5, 8)]  # 2 CPUs each: 4 slots a node
+    with pytest.raises(BuilderError, match=r"num_gpus=2 but no node .* has that many GPUs .*most on one node: 1"):
+        pool_plan(mixed, 0, 1, 2)
+
+
+def _slow_pid(seconds: float):
+    """A model-stage function (runs in the actor pool) that takes ``seconds`` and says which process ran it."""
+
+    def fn(task: int) -> dict:
+        import os
+        import time
+
+        time.sleep(seconds)
+        return {"task": task, "pid": os.getpid()}
+
+    fn.needs_models = True
+    return fn
+
+
+def test_an_actor_the_cluster_cannot_place_gets_no_shard(ray_session, tmp_path, monkeypatch):
+    """A pool with an actor that no node can hold (here a GPU on a Ray without GPUs; on a cluster, one whose
+    nodes are busy or not there yet) must not hand it shards: the actors that start do them all."""
+    with _started(_cfg(tmp_path)) as ex:
+        monkeypatch.setattr(ex, "_plan", lambda ray: [(0.0, 1), (1.0, 1)])
+        out = ex.map(_slow_pid(0.05), list(range(6)), "label")
+        assert [r["task"] for r in out] == list(range(6))
+        assert len({r["pid"] for r in out}) == 1
+        assert ex._actors == []  # the idle actor and the one never placed are let go
+
+
+def test_the_pool_grows_while_shards_wait(ray_session, tmp_path, monkeypatch):
+    """Room that comes while shards wait (a node joins; here the plan says so) gets an actor, and it works."""
+    plans = iter([[(0.0, 1)]])
+    ex = RayExecutor(progress=False)  # num_workers 0: the pool follows the cluster
+    ex.start(_cfg(tmp_path))
+    try:
+        monkeypatch.setattr(ex, "_plan", lambda ray: next(plans, [(0.0, 2)]))
+        out = ex.map(_slow_pid(0.6), list(range(8)), "label")
+    finally:
+        ex.stop()
+    assert [r["task"] for r in out] == list(range(8))
+    assert len({r["pid"] for r in out}) == 2
+
+
+def test_a_model_actor_that_cannot_start_says_why_in_one_line(ray_session, tmp_path):
+    cfg = _cfg(tmp_path)
+    cfg["stance"]["embeddings"] = str(tmp_path / "no-such-encoder")  # checked when the actor builds its pipeline
+    with _started(cfg) as ex:
+        with pytest.raises(BuilderError) as err:
+            ex.map(_slow_pid(0), [0], "label")
+    print(str(err.value))
+    assert "no-such-encoder" in str(err.value) and "\n" not in str(err.value)
