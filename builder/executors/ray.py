@@ -456,16 +456,19 @@ class RayExecutor(Executor):
         running: dict = {}  # the shard's result -> actor
         made: Counter = Counter()  # actors made, by the GPUs each holds
 
-        def grow() -> None:
+        def grow(log_change: bool = True) -> None:
             room = len(todo) - len(idle) - len(starting)
+            was = sum(made.values())
             for gpus, n in self._plan(ray):
                 for _ in range(max(0, min(n - made[gpus], room))):
                     actor = self._new_actor(ray, gpus)
                     starting[actor.ready.remote()] = actor
                     made[gpus] += 1
                     room -= 1
+            if log_change and sum(made.values()) != was:
+                log.info("Ray: the model pool has %d actors now (was %d)", sum(made.values()), was)
 
-        grow()
+        grow(log_change=False)
         checked = told = time.monotonic()
         n = 0
         while todo or running:

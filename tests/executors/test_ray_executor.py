@@ -395,18 +395,20 @@ def test_an_actor_the_cluster_cannot_place_gets_no_shard(ray_session, tmp_path, 
         assert ex._actors == []  # the idle actor and the one never placed are let go
 
 
-def test_the_pool_grows_while_shards_wait(ray_session, tmp_path, monkeypatch):
+def test_the_pool_grows_while_shards_wait(ray_session, tmp_path, monkeypatch, caplog):
     """Room that comes while shards wait (a node joins; here the plan says so) gets an actor, and it works."""
     plans = iter([[(0.0, 1)]])
     ex = RayExecutor(progress=False)  # num_workers 0: the pool follows the cluster
     ex.start(_cfg(tmp_path))
     try:
         monkeypatch.setattr(ex, "_plan", lambda ray: next(plans, [(0.0, 2)]))
-        out = ex.map(_slow_pid(0.6), list(range(8)), "label")
+        with caplog.at_level(logging.INFO, logger="builder"):
+            out = ex.map(_slow_pid(0.6), list(range(8)), "label")
     finally:
         ex.stop()
     assert [r["task"] for r in out] == list(range(8))
     assert len({r["pid"] for r in out}) == 2
+    assert "the model pool has 2 actors now (was 1)" in caplog.text
 
 
 def test_a_model_actor_that_cannot_start_says_why_in_one_line(ray_session, tmp_path):
