@@ -162,9 +162,15 @@ class _Worker:
     """A pool actor: builds the pipeline (loads the models) once, then runs tasks."""
 
     def __init__(self, cfg: dict, place: Place):
+        import ray
+
         _enter(place)
         self._place = place
         self._checked = False
+        if not ray.get_gpu_ids():
+            # Ray leaves CUDA_VISIBLE_DEVICES alone in an actor that holds no GPU: on a GPU node, every
+            # such actor's pipeline (spacy.prefer_gpu) would take GPU 0, which the GPU actors hold
+            os.environ["CUDA_VISIBLE_DEVICES"] = ""
         init_worker(cfg)
 
     def ready(self) -> str:

@@ -419,3 +419,18 @@ def test_a_model_actor_that_cannot_start_says_why_in_one_line(ray_session, tmp_p
             ex.map(_slow_pid(0), [0], "label")
     print(str(err.value))
     assert "no-such-encoder" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_an_actor_without_a_gpu_sees_none(ray_session, tmp_path, monkeypatch):
+    """Ray sets CUDA_VISIBLE_DEVICES only for an actor that holds GPUs: a CPU actor on a GPU node would see
+    them all, and its pipeline (spacy.prefer_gpu) take GPU 0 from the actors that hold it."""
+
+    def visible(task: int) -> dict:
+        import os
+
+        return {"visible": os.environ.get("CUDA_VISIBLE_DEVICES")}
+
+    visible.needs_models = True
+    with _started(_cfg(tmp_path)) as ex:
+        monkeypatch.setattr(ex, "_plan", lambda ray: [(0.0, 1)])
+        assert ex.map(visible, [0], "label") == [{"visible": ""}]
