@@ -465,7 +465,13 @@ class RayExecutor(Executor):
         def grow(log_change: bool = True) -> None:
             room = len(todo) - len(idle) - len(starting)
             was = sum(made.values())
-            for gpus, n in self._plan(ray):
+            try:
+                plan = self._plan(ray)
+            except BuilderError:  # the GPU nodes left mid-build (start() checked the request): no new actors
+                if not log_change:
+                    raise
+                return
+            for gpus, n in plan:
                 for _ in range(max(0, min(n - made[gpus], room))):
                     actor = self._new_actor(ray, gpus)
                     starting[actor.ready.remote()] = actor
