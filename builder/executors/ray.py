@@ -303,7 +303,7 @@ class RayExecutor(Executor):
         pool = "no model actors"
         if self._models:  # (a GPU request no node can meet stops the build here, before phase 1)
             plan = self._plan(ray)
-            pool = f"{sum(n for _, n in plan)} model actors" + "".join(
+            pool = f"up to {sum(n for _, n in plan)} model actors" + "".join(
                 f", {n} with {g:g} GPU each" for g, n in plan if g and n)
             if self.num_gpus and not plan[0][0]:
                 log.warning("executor.num_gpus=%s but the Ray cluster has no GPUs: the model actors run on CPUs",
@@ -515,8 +515,10 @@ class RayExecutor(Executor):
         self._let_go(ray, idle)
 
     def _new_actor(self, ray, gpus: float):
+        # the config by value (a few KB, inlined in the call), not by reference: a restart must not depend
+        # on an object in the store (Ray logs an error for a restartable actor built from one)
         actor = ray.remote(_Worker).options(num_cpus=self.num_cpus, num_gpus=gpus, max_restarts=self.max_retries,
-                                            max_task_retries=self.max_retries).remote(self._cfg_ref, self._place)
+                                            max_task_retries=self.max_retries).remote(self._cfg, self._place)
         self._actors.append(actor)
         return actor
 
