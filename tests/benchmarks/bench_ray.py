@@ -7,9 +7,12 @@ Ray's own multi-node test harness (``ray.cluster_utils.Cluster``): raylets on
 this machine, each with its own object store, standing in for machines. The
 ratio is the speed-up of phase 1 (read, clean, segment: the tasks spread over
 the nodes), from each build's time report; the whole build's times are printed
-too. No target in the issue: this shows that shards spread over nodes and what
-that buys. On a 2-core machine the two nodes share the cores with the driver,
-the raylets and the object stores, so the speed-up stays under 2.
+too. A second pair of builds runs spaCy NER (``stance=none``) on a smaller
+corpus in shards of 25 articles: its ratio is the speed-up of phase 2, the
+model actor pool (one actor a node here). No target in the issue: this shows
+that shards spread over nodes and what that buys. On a 2-core machine the two
+nodes share the cores with the driver, the raylets and the object stores, so
+the speed-up stays under 2.
 
     python tests/benchmarks/bench_ray.py [--quick]
 """
@@ -30,12 +33,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib  # noqa: E402
 
-PHASE1_RE = re.compile(r"phase 1 ([0-9.]+)s")
-NODES_RE = re.compile(r"Nodes \(tasks each ran\): clean (.*?)(?: · |$)", re.M)
+PHASE_RE = {phase: re.compile(rf"phase {phase} ([0-9.]+)s") for phase in (1, 2)}
+NODES_RE = {desc: re.compile(rf"Nodes \(tasks each ran\):.*?\b{desc} (.*?)(?: · |$)", re.M) for desc in ("clean", "label")}
+WITHOUT_MODELS = ["ner=none", "stance=none"]
+WITH_NER = ["stance=none", "source.shard_size=25"]
 
 
-def build_on(nodes: int, src: Path, dist: Path) -> dict:
-    """One build on a fresh cluster of ``nodes`` 1-CPU nodes: wall seconds, phase 1 seconds, shards per node."""
+def build_on(nodes: int, src: Path, dist: Path, overrides: list[str] = WITHOUT_MODELS) -> dict:
+    """One build on a fresh cluster of ``nodes`` 1-CPU nodes: wall seconds, phase 1 and 2 seconds, shards per
+    node in each."""
     from ray.cluster_utils import Cluster
 
     node = {"num_cpus": 1, "object_store_memory": 200 * 1024 * 1024}
@@ -45,8 +51,7 @@ def build_on(nodes: int, src: Path, dist: Path) -> dict:
             cluster.add_node(**node)
         cluster.wait_for_nodes()
         shutil.rmtree(dist, ignore_errors=True)
-        cmd = benchlib.build_cmd(src, dist, ["executor=ray", f"executor.address={cluster.address}", "ner=none",
-                                             "stance=none"])
+        cmd = benchlib.build_cmd(src, dist, ["executor=ray", f"executor.address={cluster.address}", *overrides])
         t0 = time.monotonic()
         out = subprocess.run(cmd, capture_output=True, text=True, cwd=str(src.parent),
                              env={**os.environ, "RAY_AUTH_MODE": "disabled"})
@@ -57,14 +62,15 @@ def build_on(nodes: int, src: Path, dist: Path) -> dict:
     if out.returncode != 0:
         raise SystemExit(f"the build on {nodes} node(s) failed:\n{log[-3000:]}")
     shutil.rmtree(dist, ignore_errors=True)
-    spread = NODES_RE.search(log)
-    return {"seconds": seconds, "phase1": float(PHASE1_RE.search(log).group(1)),
-            "clean": spread.group(1) if spread else ""}
+    spread = {desc: r.search(log) for desc, r in NODES_RE.items()}
+    return {"seconds": seconds, **{f"phase{k}": float(r.search(log).group(1)) for k, r in PHASE_RE.items()},
+            **{desc: m.group(1) if m else "" for desc, m in spread.items()}}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     benchlib.add_size_args(ap, quick=(2000, 1), full=(10_000, 2))
+    ap.add_argument("--ner-n", type=int, default=None, help="articles of the NER pair (default 200 quick, 400)")
     a = ap.parse_args(argv)
     try:
         import ray  # noqa: F401
@@ -72,23 +78,42 @@ def main(argv: list[str] | None = None) -> int:
         print("[ray] skipped: Ray is not installed (pip install '.[ray]')", flush=True)
         return 0
     n, repeats, work, src = benchlib.begin(a, "ray", "build on a cluster of two 1-CPU nodes vs one")
-    one, two = [], []
-    for r in range(repeats):  # alternating, so drift hits both alike
-        one.append(build_on(1, src, work / f"ray-1-{n}-{r}"))
-        two.append(build_on(2, src, work / f"ray-2-{n}-{r}"))
+    one, two = _pair(src, work, f"{n}", repeats, WITHOUT_MODELS)
     for label, runs in (("one node", one), ("two nodes", two)):
         print(f"  {label}: build {benchlib.fmt_times([x['seconds'] for x in runs])}; phase 1 "
               f"{benchlib.fmt_times([x['phase1'] for x in runs])}; shards by node: "
               f"{'; '.join(x['clean'] for x in runs)}", flush=True)
-    o, b = benchlib.median([x["phase1"] for x in two]), benchlib.median([x["phase1"] for x in one])
-    whole = benchlib.median([x["seconds"] for x in one]) / benchlib.median([x["seconds"] for x in two])
-    rec = {"name": "ray_two_nodes_vs_one_phase1", "ours": round(o, 4), "baseline": round(b, 4),
-           "ratio": round(b / o, 3), "target": "-", "unit": "s", "cores": benchlib.cores(), "n": n,
-           "whole_build_speedup": round(whole, 3)}
-    print(f"  ray_two_nodes_vs_one_phase1: two nodes {o:.2f}s, one node {b:.2f}s, speed-up {b / o:.2f} "
-          f"(whole build {whole:.2f})", flush=True)
-    print("RESULT " + json.dumps(rec), flush=True)
+    _record("ray_two_nodes_vs_one_phase1", "phase1", one, two, n)
+
+    n_ner = a.ner_n or (200 if a.quick else 400)
+    print(f"[ray] the same with spaCy NER (stance=none, shards of 25): phase 2, the model actor pool, {n_ner} "
+          "articles", flush=True)
+    ner_src = benchlib.corpus(n_ner, "txt", root=work)
+    one, two = _pair(ner_src, work, f"ner-{n_ner}", repeats, WITH_NER)
+    for label, runs in (("one node", one), ("two nodes", two)):
+        print(f"  {label}: build {benchlib.fmt_times([x['seconds'] for x in runs])}; phase 2 "
+              f"{benchlib.fmt_times([x['phase2'] for x in runs])}; shards by node: "
+              f"{'; '.join(x['label'] for x in runs)}", flush=True)
+    _record("ray_two_nodes_vs_one_phase2_ner", "phase2", one, two, n_ner)
     return 0
+
+
+def _pair(src: Path, work: Path, tag: str, repeats: int, overrides: list[str]) -> tuple[list, list]:
+    one, two = [], []
+    for r in range(repeats):  # alternating, so drift hits both alike
+        one.append(build_on(1, src, work / f"ray-1-{tag}-{r}", overrides))
+        two.append(build_on(2, src, work / f"ray-2-{tag}-{r}", overrides))
+    return one, two
+
+
+def _record(name: str, phase: str, one: list, two: list, n: int) -> None:
+    o, b = benchlib.median([x[phase] for x in two]), benchlib.median([x[phase] for x in one])
+    whole = benchlib.median([x["seconds"] for x in one]) / benchlib.median([x["seconds"] for x in two])
+    rec = {"name": name, "ours": round(o, 4), "baseline": round(b, 4), "ratio": round(b / o, 3), "target": "-",
+           "unit": "s", "cores": benchlib.cores(), "n": n, "whole_build_speedup": round(whole, 3)}
+    print(f"  {name}: two nodes {o:.2f}s, one node {b:.2f}s, speed-up {b / o:.2f} (whole build {whole:.2f})",
+          flush=True)
+    print("RESULT " + json.dumps(rec), flush=True)
 
 
 if __name__ == "__main__":
