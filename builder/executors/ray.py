@@ -28,9 +28,11 @@ shards are handed out, and follows the cluster:
 
 * a shard goes only to an actor that has started, so an actor the cluster
   cannot place (yet) holds no shard and the others do the work;
-* every second the pool's plan (:func:`pool_plan`, from the nodes alive
-  then) is looked at again: nodes that joined get actors, and the actors
-  still waiting for room are the demand an autoscaler grows on;
+* it asks for twice the actors the cluster has room for (``num_workers=0``;
+  at most one per shard waiting): those waiting for room are the demand an
+  autoscaler grows on (on a fixed cluster they never start); every second
+  the pool's plan (:func:`pool_plan`, from the nodes alive then) is looked
+  at again, and nodes that joined get actors;
 * once no shard is left to hand out, its idle actors are let go, so their
   CPUs and GPUs are free for an actor that restarts after its node died
   (its shard runs again there), and the pool is gone before anything else
@@ -303,7 +305,7 @@ class RayExecutor(Executor):
         pool = "no model actors"
         if self._models:  # (a GPU request no node can meet stops the build here, before phase 1)
             plan = self._plan(ray)
-            pool = f"up to {sum(n for _, n in plan)} model actors" + "".join(
+            pool = _actors(sum(n for _, n in plan)) + "".join(
                 f", {n} with {g:g} GPU each" for g, n in plan if g and n)
             if self.num_gpus and not plan[0][0]:
                 log.warning("executor.num_gpus=%s but the Ray cluster has no GPUs: the model actors run on CPUs",
@@ -454,8 +456,8 @@ class RayExecutor(Executor):
 
     def _map_actors(self, ray, fn, tasks, results, done) -> None:
         """Shards to the model actors that have started, one at a time each; the pool grows as the cluster
-        does (:meth:`_plan`, looked at every second, at most one actor per shard still waiting) and lets its
-        idle actors go once no shard is left to hand out."""
+        does (:meth:`_plan`, looked at every second; :attr:`_ask`; at most one actor per shard still waiting)
+        and lets its idle actors, and those not started, go once no shard is left to hand out."""
         todo = deque(enumerate(tasks))
         idle: list = []
         starting: dict = {}  # the actor's ready() -> actor
@@ -463,23 +465,26 @@ class RayExecutor(Executor):
         made: Counter = Counter()  # actors made, by the GPUs each holds
 
         def grow(log_change: bool = True) -> None:
-            room = len(todo) - len(idle) - len(starting)
-            was = sum(made.values())
+            nonlocal room_for
             try:
                 plan = self._plan(ray)
             except BuilderError:  # the GPU nodes left mid-build (start() checked the request): no new actors
                 if not log_change:
                     raise
                 return
+            fits = sum(n for _, n in plan)
+            if log_change and fits != room_for:
+                log.info("Ray: the cluster has %s now (was %d)", _actors(fits), room_for)
+            room_for = fits
+            room = len(todo) - len(idle) - len(starting)  # (no more actors than shards waiting for one)
             for gpus, n in plan:
-                for _ in range(max(0, min(n - made[gpus], room))):
+                for _ in range(max(0, min(n * self._ask - made[gpus], room))):
                     actor = self._new_actor(ray, gpus)
                     starting[actor.ready.remote()] = actor
                     made[gpus] += 1
                     room -= 1
-            if log_change and sum(made.values()) != was:
-                log.info("Ray: the model pool has %d actors now (was %d)", sum(made.values()), was)
 
+        room_for = 0
         grow(log_change=False)
         checked = told = time.monotonic()
         n = 0
@@ -514,6 +519,13 @@ class RayExecutor(Executor):
                 done(n, node)
         self._let_go(ray, idle)
 
+    @property
+    def _ask(self) -> int:
+        """Actors asked for, per one the cluster has room for: with ``num_workers=0`` as many more wait as
+        are placed (on an autoscaling cluster that is the demand it grows on; elsewhere they never start,
+        hold no shard and go at the end), as tasks do (:meth:`_window`)."""
+        return 1 if self.num_workers else 2
+
     def _new_actor(self, ray, gpus: float):
         # the config by value (a few KB, inlined in the call), not by reference: a restart must not depend
         # on an object in the store (Ray logs an error for a restartable actor built from one)
@@ -542,6 +554,10 @@ def _start_error(e: BaseException, desc: str) -> BuilderError:
     last = [ln for ln in text.splitlines() if re.match(r"\w[\w.]*(Error|Exception)\b", ln.strip())]
     return BuilderError(f"a model actor for '{desc}' could not start (loading the pipeline): "
                         f"{(last[-1] if last else text.splitlines()[0]).strip()}")
+
+
+def _actors(n: int) -> str:
+    return f"room for {n} model actor{'' if n == 1 else 's'}"
 
 
 def _free(ray) -> str:

@@ -272,6 +272,6 @@ def test_a_cluster_of_gpu_and_cpu_nodes_labels_on_both(tmp_path):
     finally:
         _end(proc, cluster)
     assert proc.returncode == 0, log[-3000:]
-    assert "Ray: 3 task slots, up to 3 model actors, 1 with 1 GPU each" in log, log[-3000:]
+    assert "Ray: 3 task slots, room for 3 model actors, 1 with 1 GPU each" in log, log[-3000:]
     nodes = _phases(NODES_RE.search(log).group(1).strip())
     assert sum(nodes["label"].values()) == 12 and len(nodes["label"]) == 2  # the GPU actor and the CPU one

@@ -387,7 +387,7 @@ def _slow_pid(seconds: float):
 def test_an_actor_the_cluster_cannot_place_gets_no_shard(ray_session, tmp_path, monkeypatch):
     """A pool with an actor that no node can hold (here a GPU on a Ray without GPUs; on a cluster, one whose
     nodes are busy or not there yet) must not hand it shards: the actors that start do them all."""
-    with _started(_cfg(tmp_path)) as ex:
+    with _started(_cfg(tmp_path)) as ex:  # (num_workers=1: the pool asks for what the plan says)
         monkeypatch.setattr(ex, "_plan", lambda ray: [(0.0, 1), (1.0, 1)])
         out = ex.map(_slow_pid(0.05), list(range(6)), "label")
         assert [r["task"] for r in out] == list(range(6))
@@ -396,10 +396,14 @@ def test_an_actor_the_cluster_cannot_place_gets_no_shard(ray_session, tmp_path, 
 
 
 def test_the_pool_grows_while_shards_wait(ray_session, tmp_path, monkeypatch, caplog):
-    """Room that comes while shards wait (a node joins; here the plan says so) gets an actor, and it works."""
+    """Room that comes while shards wait (a node joins; here the plan says so) gets actors, and they work.
+    With ``num_workers=0`` the pool asks for twice the room (the waiting ones: an autoscaler's demand)."""
     plans = iter([[(0.0, 1)]])
     ex = RayExecutor(progress=False)  # num_workers 0: the pool follows the cluster
     ex.start(_cfg(tmp_path))
+    made = []
+    new_actor = ex._new_actor
+    monkeypatch.setattr(ex, "_new_actor", lambda ray, gpus: made.append(gpus) or new_actor(ray, gpus))
     try:
         monkeypatch.setattr(ex, "_plan", lambda ray: next(plans, [(0.0, 2)]))
         with caplog.at_level(logging.INFO, logger="builder"):
@@ -407,8 +411,10 @@ def test_the_pool_grows_while_shards_wait(ray_session, tmp_path, monkeypatch, ca
     finally:
         ex.stop()
     assert [r["task"] for r in out] == list(range(8))
-    assert len({r["pid"] for r in out}) == 2
-    assert "the model pool has 2 actors now (was 1)" in caplog.text
+    assert len({r["pid"] for r in out}) == 2  # (this Ray has 2 CPUs)
+    assert made == [0.0] * 4  # two for room for one, then two more
+    assert "the cluster has room for 2 model actors now (was 1)" in caplog.text
+    assert ex._actors == []
 
 
 def test_a_model_actor_that_cannot_start_says_why_in_one_line(ray_session, tmp_path):
