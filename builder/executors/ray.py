@@ -197,8 +197,11 @@ class RayExecutor(Executor):
 
     Args:
         address: the Ray cluster to join (``auto``, ``ray://head:10001``,
-            ``host:6379``); ``null`` starts a local Ray for the build (or reuses
-            one this process has already initialised).
+            ``host:6379``); ``null`` starts a local Ray of the build's own (or
+            reuses one this process has already initialised), not the cluster
+            ``ray start`` left on this machine (``auto`` joins that one);
+            with ``RAY_ADDRESS`` set (``ray job submit`` sets it for its job),
+            Ray joins that address.
         num_workers: concurrent workers: tasks in flight and actors in the
             model pool. ``0`` = automatic: tasks use every CPU of the cluster
             (``CPUs / num_cpus``) with as many more waiting, and the pool has
@@ -283,8 +286,14 @@ class RayExecutor(Executor):
         ray = _import_ray()
         if not ray.is_initialized():
             log.info("Starting Ray%s", f" (joining {self.address})" if self.address else " on this machine")
+            address = self.address
+            if address is None and not os.environ.get("RAY_ADDRESS"):
+                # a Ray of its own, as documented: Ray's own default would join the cluster `ray start` last
+                # left on this machine, and one that died without `ray stop` made the build wait for minutes.
+                # (RAY_ADDRESS, as `ray job submit` sets it for its job, still says where to run.)
+                address = "local"
             try:
-                ray.init(address=self.address, include_dashboard=False, log_to_driver=True,
+                ray.init(address=address, include_dashboard=False, log_to_driver=True,
                          logging_level=logging.WARNING, runtime_env=job_runtime_env(self.runtime_env))
             except (ConnectionError, RuntimeError, ValueError) as e:
                 raise BuilderError(f"cannot start or join Ray at executor.address={self.address!r}: {e}"

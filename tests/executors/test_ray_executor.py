@@ -230,6 +230,29 @@ def test_joining_a_cluster_with_token_auth_says_what_to_set(monkeypatch):
     assert "token" not in str(err.value)
 
 
+def test_no_address_starts_a_ray_of_its_own_unless_ray_address_says_where(monkeypatch):
+    """``address: null`` is a local Ray for the build: Ray's default (``ray.init()`` with no address) would
+    join the cluster ``ray start`` last left on this machine, and one that died without ``ray stop`` (its
+    ``ray_current_cluster`` file left behind) made the build wait for minutes. ``RAY_ADDRESS``, as
+    ``ray job submit`` sets it, still says where a job runs."""
+    asked = []
+
+    def fake_init(**kwargs):
+        asked.append(kwargs["address"])
+        raise ConnectionError("stop here")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", fake_init)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    for address in (None, "auto", "10.0.0.1:6379"):
+        with pytest.raises(BuilderError):
+            RayExecutor(address=address).start({})
+    monkeypatch.setenv("RAY_ADDRESS", "10.0.0.2:6379")
+    with pytest.raises(BuilderError):
+        RayExecutor().start({})
+    assert asked == ["local", "auto", "10.0.0.1:6379", None]
+
+
 def _dies_once(in_actor: bool):
     """A shard function whose first attempt at each task loses its worker process (as a task does on a node
     that dies). Made here, not at module level, so cloudpickle sends it by value: Ray's workers cannot import
