@@ -469,7 +469,7 @@ class RayExecutor(Executor):
         and lets its idle actors, and those not started, go once no shard is left to hand out."""
         todo = deque(enumerate(tasks))
         idle: list = []
-        starting: dict = {}  # the actor's ready() -> actor
+        starting: dict = {}  # the actor's ready() -> (actor, the GPUs it asks for)
         running: dict = {}  # the shard's result -> actor
         made: Counter = Counter()  # actors made, by the GPUs each holds
 
@@ -489,7 +489,7 @@ class RayExecutor(Executor):
             for gpus, n in plan:
                 for _ in range(max(0, min(n * self._ask - made[gpus], room))):
                     actor = self._new_actor(ray, gpus)
-                    starting[actor.ready.remote()] = actor
+                    starting[actor.ready.remote()] = actor, gpus
                     made[gpus] += 1
                     room -= 1
 
@@ -506,19 +506,20 @@ class RayExecutor(Executor):
                 actor = idle.pop()
                 running[actor.run.remote(fn, todo.popleft())] = actor
             if not todo and (idle or starting):  # their CPUs and GPUs are free for an actor that restarts
-                self._let_go(ray, [*idle, *starting.values()])
+                self._let_go(ray, [*idle, *(a for a, _ in starting.values())])
                 idle, starting = [], {}
             if not running and not starting:
                 raise BuilderError(f"internal error: {len(todo)} shards left and no model actor")
             if not running and now - told >= _WAIT_NOTE_EVERY:
                 told = now
-                log.warning("%d shards wait for a model actor: %d actors have not started yet (each needs %s "
-                            "CPU%s; free on the cluster now: %s)", len(todo), len(starting), self.num_cpus,
-                            "".join(f" / {g:g} GPU" for g in sorted(made) if g), _free(ray))
+                gpus = Counter(g for _, g in starting.values() if g)
+                log.warning("%d shards wait for a model actor: %d actors have not started yet (%s CPU each%s; free "
+                            "on the cluster now: %s)", len(todo), len(starting), self.num_cpus,
+                            "".join(f", {k} of them with {g:g} GPU" for g, k in sorted(gpus.items())), _free(ray))
             ready, _ = ray.wait([*running, *starting], num_returns=1, timeout=_RESIZE_EVERY)
             for ref in ready:
                 if ref in starting:
-                    actor = starting.pop(ref)
+                    actor = starting.pop(ref)[0]
                     ray.get(ref)  # (an actor that could not start raises here)
                     idle.append(actor)
                     continue

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -465,3 +466,23 @@ def test_an_actor_without_a_gpu_sees_none(ray_session, tmp_path, monkeypatch):
     with _started(_cfg(tmp_path)) as ex:
         monkeypatch.setattr(ex, "_plan", lambda ray: [(0.0, 1)])
         assert ex.map(visible, [0], "label") == [{"visible": ""}]
+
+
+def test_shards_waiting_for_room_say_so_and_go_to_actors_that_come(ray_session, tmp_path, monkeypatch, caplog):
+    """While no actor can start (here each asks for a GPU this Ray lacks; on a cluster, nodes that are busy or
+    not up yet) the build says what it waits for; when room comes (here the plan changes) the shards run."""
+    import builder.executors.ray as ray_mod
+
+    monkeypatch.setattr(ray_mod, "_WAIT_NOTE_EVERY", 0.2)
+    plans = iter([[(1.0, 1)]])
+    ex = RayExecutor(progress=False)
+    ex.start(_cfg(tmp_path))
+    try:
+        monkeypatch.setattr(ex, "_plan", lambda ray: next(plans, [(0.0, 1)]))
+        with caplog.at_level(logging.INFO, logger="builder"):
+            out = ex.map(_slow_pid(0), list(range(3)), "label")
+    finally:
+        ex.stop()
+    assert [r["task"] for r in out] == [0, 1, 2]
+    assert re.search(r"3 shards wait for a model actor: 3 actors have not started yet \(1 CPU each, 2 of them with "
+                     r"1 GPU; free on the cluster now: CPU [\d.]+\)", caplog.text), caplog.text
