@@ -473,16 +473,16 @@ class RayExecutor(Executor):
         running: dict = {}  # the shard's result -> actor
         made: Counter = Counter()  # actors made, by the GPUs each holds
 
-        def grow(log_change: bool = True) -> None:
+        def grow(first: bool = False) -> None:
             nonlocal room_for
             try:
                 plan = self._plan(ray)
             except BuilderError:  # the GPU nodes left mid-build (start() checked the request): no new actors
-                if not log_change:
+                if first:
                     raise
                 return
             fits = sum(n for _, n in plan)
-            if log_change and fits != room_for:
+            if not first and fits != room_for:
                 log.info("Ray: the cluster has %s now (was %d)", _actors(fits), room_for)
             room_for = fits
             room = len(todo) - len(idle) - len(starting)  # (no more actors than shards waiting for one)
@@ -494,7 +494,7 @@ class RayExecutor(Executor):
                     room -= 1
 
         room_for = 0
-        grow(log_change=False)
+        grow(first=True)
         checked = told = time.monotonic()
         n = 0
         while todo or running:
@@ -546,7 +546,7 @@ class RayExecutor(Executor):
 
     def _let_go(self, ray, actors: list) -> None:
         gone = set(map(id, actors))
-        for a in list(actors):
+        for a in actors:
             try:
                 ray.kill(a)
             except Exception:  # pragma: no cover - an actor already gone

@@ -78,36 +78,30 @@ def main(argv: list[str] | None = None) -> int:
         print("[ray] skipped: Ray is not installed (pip install '.[ray]')", flush=True)
         return 0
     n, repeats, work, src = benchlib.begin(a, "ray", "build on a cluster of two 1-CPU nodes vs one")
-    one, two = _pair(src, work, f"{n}", repeats, WITHOUT_MODELS)
-    for label, runs in (("one node", one), ("two nodes", two)):
-        print(f"  {label}: build {benchlib.fmt_times([x['seconds'] for x in runs])}; phase 1 "
-              f"{benchlib.fmt_times([x['phase1'] for x in runs])}; shards by node: "
-              f"{'; '.join(x['clean'] for x in runs)}", flush=True)
-    _record("ray_two_nodes_vs_one_phase1", "phase1", one, two, n)
+    _compare("ray_two_nodes_vs_one_phase1", 1, "clean", src, work, n, repeats, WITHOUT_MODELS)
 
     n_ner = a.ner_n or (200 if a.quick else 400)
     print(f"[ray] the same with spaCy NER (stance=none, shards of 25): phase 2, the model actor pool, {n_ner} "
           "articles", flush=True)
-    ner_src = benchlib.corpus(n_ner, "txt", root=work)
-    one, two = _pair(ner_src, work, f"ner-{n_ner}", repeats, WITH_NER)
-    for label, runs in (("one node", one), ("two nodes", two)):
-        print(f"  {label}: build {benchlib.fmt_times([x['seconds'] for x in runs])}; phase 2 "
-              f"{benchlib.fmt_times([x['phase2'] for x in runs])}; shards by node: "
-              f"{'; '.join(x['label'] for x in runs)}", flush=True)
-    _record("ray_two_nodes_vs_one_phase2_ner", "phase2", one, two, n_ner)
+    _compare("ray_two_nodes_vs_one_phase2_ner", 2, "label", benchlib.corpus(n_ner, "txt", root=work), work, n_ner,
+             repeats, WITH_NER)
     return 0
 
 
-def _pair(src: Path, work: Path, tag: str, repeats: int, overrides: list[str]) -> tuple[list, list]:
+def _compare(name: str, phase: int, desc: str, src: Path, work: Path, n: int, repeats: int,
+             overrides: list[str]) -> None:
+    """Builds of ``src`` on one node and on two, alternating (drift hits both alike); prints each side's
+    times and where ``desc``'s shards ran, then the RESULT line: the speed-up of phase ``phase``."""
     one, two = [], []
-    for r in range(repeats):  # alternating, so drift hits both alike
-        one.append(build_on(1, src, work / f"ray-1-{tag}-{r}", overrides))
-        two.append(build_on(2, src, work / f"ray-2-{tag}-{r}", overrides))
-    return one, two
-
-
-def _record(name: str, phase: str, one: list, two: list, n: int) -> None:
-    o, b = benchlib.median([x[phase] for x in two]), benchlib.median([x[phase] for x in one])
+    for r in range(repeats):
+        one.append(build_on(1, src, work / f"ray-1-{name}-{n}-{r}", overrides))
+        two.append(build_on(2, src, work / f"ray-2-{name}-{n}-{r}", overrides))
+    key = f"phase{phase}"
+    for label, runs in (("one node", one), ("two nodes", two)):
+        print(f"  {label}: build {benchlib.fmt_times([x['seconds'] for x in runs])}; phase {phase} "
+              f"{benchlib.fmt_times([x[key] for x in runs])}; shards by node: "
+              f"{'; '.join(x[desc] for x in runs)}", flush=True)
+    o, b = benchlib.median([x[key] for x in two]), benchlib.median([x[key] for x in one])
     whole = benchlib.median([x["seconds"] for x in one]) / benchlib.median([x["seconds"] for x in two])
     rec = {"name": name, "ours": round(o, 4), "baseline": round(b, 4), "ratio": round(b / o, 3), "target": "-",
            "unit": "s", "cores": benchlib.cores(), "n": n, "whole_build_speedup": round(whole, 3)}

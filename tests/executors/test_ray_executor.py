@@ -116,9 +116,9 @@ def _cfg(tmp_path: Path, source: Path | None = None) -> dict:
 
 
 @contextlib.contextmanager
-def _started(cfg: dict, **kwargs):
-    """A RayExecutor (one worker, no progress bar) started on ``cfg`` and stopped after."""
-    ex = RayExecutor(num_workers=1, progress=False, **kwargs)
+def _started(cfg: dict, num_workers: int = 1, **kwargs):
+    """A RayExecutor (one worker unless told, no progress bar) started on ``cfg`` and stopped after."""
+    ex = RayExecutor(num_workers=num_workers, progress=False, **kwargs)
     ex.start(cfg)
     try:
         yield ex
@@ -419,26 +419,31 @@ def test_an_actor_the_cluster_cannot_place_gets_no_shard(ray_session, tmp_path, 
         assert ex._actors == []  # the idle actor and the one never placed are let go
 
 
+def _map_as_the_plan_changes(tmp_path, monkeypatch, first: list, then: list, fn, tasks: list) -> tuple[list, list, list]:
+    """``fn`` over ``tasks`` in the pool of an executor that follows the cluster (``num_workers=0``), its plan
+    ``first``, then ``then`` from its first look again on (a node joined). Returns the results, the GPUs of
+    each actor made, and the actors left when the map is done."""
+    plans, made = iter([first]), []
+    with _started(_cfg(tmp_path), num_workers=0) as ex:
+        new_actor = ex._new_actor
+        monkeypatch.setattr(ex, "_new_actor", lambda ray, gpus: made.append(gpus) or new_actor(ray, gpus))
+        monkeypatch.setattr(ex, "_plan", lambda ray: next(plans, then))
+        out = ex.map(fn, tasks, "label")
+        left = list(ex._actors)
+    return out, made, left
+
+
 def test_the_pool_grows_while_shards_wait(ray_session, tmp_path, monkeypatch, caplog):
     """Room that comes while shards wait (a node joins; here the plan says so) gets actors, and they work.
     With ``num_workers=0`` the pool asks for twice the room (the waiting ones: an autoscaler's demand)."""
-    plans = iter([[(0.0, 1)]])
-    ex = RayExecutor(progress=False)  # num_workers 0: the pool follows the cluster
-    ex.start(_cfg(tmp_path))
-    made = []
-    new_actor = ex._new_actor
-    monkeypatch.setattr(ex, "_new_actor", lambda ray, gpus: made.append(gpus) or new_actor(ray, gpus))
-    try:
-        monkeypatch.setattr(ex, "_plan", lambda ray: next(plans, [(0.0, 2)]))
-        with caplog.at_level(logging.INFO, logger="builder"):
-            out = ex.map(_slow_pid(0.6), list(range(8)), "label")
-    finally:
-        ex.stop()
+    with caplog.at_level(logging.INFO, logger="builder"):
+        out, made, left = _map_as_the_plan_changes(tmp_path, monkeypatch, [(0.0, 1)], [(0.0, 2)],
+                                                   _slow_pid(0.6), list(range(8)))
     assert [r["task"] for r in out] == list(range(8))
     assert len({r["pid"] for r in out}) == 2  # (this Ray has 2 CPUs)
     assert made == [0.0] * 4  # two for room for one, then two more
     assert "the cluster has room for 2 model actors now (was 1)" in caplog.text
-    assert ex._actors == []
+    assert left == []  # the idle ones and the two that never started: let go when the map ended
 
 
 def test_a_model_actor_that_cannot_start_says_why_in_one_line(ray_session, tmp_path):
@@ -474,15 +479,9 @@ def test_shards_waiting_for_room_say_so_and_go_to_actors_that_come(ray_session, 
     import builder.executors.ray as ray_mod
 
     monkeypatch.setattr(ray_mod, "_WAIT_NOTE_EVERY", 0.2)
-    plans = iter([[(1.0, 1)]])
-    ex = RayExecutor(progress=False)
-    ex.start(_cfg(tmp_path))
-    try:
-        monkeypatch.setattr(ex, "_plan", lambda ray: next(plans, [(0.0, 1)]))
-        with caplog.at_level(logging.INFO, logger="builder"):
-            out = ex.map(_slow_pid(0), list(range(3)), "label")
-    finally:
-        ex.stop()
+    with caplog.at_level(logging.INFO, logger="builder"):
+        out, _, _ = _map_as_the_plan_changes(tmp_path, monkeypatch, [(1.0, 1)], [(0.0, 1)], _slow_pid(0),
+                                             list(range(3)))
     assert [r["task"] for r in out] == [0, 1, 2]
     assert re.search(r"3 shards wait for a model actor: 3 actors have not started yet \(1 CPU each, 2 of them with "
                      r"1 GPU; free on the cluster now: CPU [\d.]+\)", caplog.text), caplog.text
