@@ -17,6 +17,9 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.errors import BuilderError
@@ -58,11 +61,10 @@ class _SplitIndex:
     def __init__(self, root: Path, config: str, split: str, label_col: str | None = None):
         ids, digests, labels = [], [], []
         for batch in batches(root, config, split):
-            cols = dict(zip(batch.schema.names, (c.to_pylist() for c in batch.columns)))
-            ids.append(np.array([i.encode("utf-8") for i in cols["id"]], dtype=bytes))
-            digests.append(np.fromiter(map(_row_digest, zip(*cols.values())), dtype=np.uint64, count=batch.num_rows))
+            ids.append(np.array([i.encode("utf-8") for i in batch.column("id").to_pylist()], dtype=bytes))
+            digests.append(row_digests(batch))
             if label_col:
-                labels.append(np.array(cols[label_col], dtype=object))
+                labels.append(np.array(batch.column(label_col).to_pylist(), dtype=object))
         self.ids = np.concatenate(ids) if ids else np.array([], dtype=bytes)
         self.digests = np.concatenate(digests) if digests else np.array([], dtype=np.uint64)
         self.labels = np.concatenate(labels) if labels else np.array([], dtype=object) if label_col else None
@@ -76,11 +78,77 @@ class _SplitIndex:
             self.labels = self.labels[keep]
 
 
-def _row_digest(values: tuple) -> int:
-    """64 bits of a row's values (in column order): ``repr`` is exact for the str, int, float, bool, None,
-    list and dict values Arrow gives, and faster than JSON with sorted keys."""
-    return int.from_bytes(hashlib.blake2b(repr(values).encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                          "little")
+_U64 = np.uint64
+#: constants of the splitmix64 finaliser, and what stands for a null value and for the n-th column or list item
+_M1, _M2, _GOLDEN, _NULL = _U64(0xBF58476D1CE4E5B9), _U64(0x94D049BB133111EB), _U64(0x9E3779B97F4A7C15), _U64(0x5BD1E995)
+
+
+def _salt(k: int) -> np.uint64:
+    """The n-th multiple of the golden ratio constant, mod 2**64 (computed in Python: numpy warns when a
+    scalar product wraps)."""
+    return _U64(k * int(_GOLDEN) % 2**64)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser on every value (uint64 arithmetic wraps, as the function wants)."""
+    h = h ^ (h >> _U64(30))
+    h = h * _M1
+    h = h ^ (h >> _U64(27))
+    h = h * _M2
+    return h ^ (h >> _U64(31))
+
+
+def value_hashes(arr: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each value of an Arrow array, vectorised over the array's buffers: strings by
+    pandas' SipHash of their UTF-8 bytes, numbers by their bits, lists by the hashes of their items and
+    their positions, structs by their fields in order; a null hashes apart from every value (also from
+    ``""``, ``0`` and ``[]``)."""
+    t = arr.type
+    n = len(arr)
+    if pa.types.is_dictionary(t):
+        return value_hashes(arr.dictionary_decode())
+    if pa.types.is_null(t):
+        return np.full(n, _NULL, _U64)
+    if pa.types.is_struct(t):
+        h = np.full(n, _U64(t.num_fields), _U64)
+        for k, child in enumerate(arr.flatten()):  # (the fields of the slice, in field order)
+            h = _mix(h ^ (value_hashes(child) + _salt(k + 1)))
+    elif pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_map(t):
+        offsets = arr.offsets.to_numpy().astype(np.int64)  # (the slice's n + 1 offsets into the whole child)
+        start = offsets[:-1] - offsets[0]
+        length = np.diff(offsets)
+        items = value_hashes(arr.values.slice(offsets[0], offsets[-1] - offsets[0]))
+        position = np.arange(len(items), dtype=np.int64) - np.repeat(start, length)
+        summed = np.concatenate([np.zeros(1, _U64), np.cumsum(_mix(items + position.astype(_U64) * _GOLDEN),
+                                                              dtype=_U64)])
+        h = _mix(summed[start + length] - summed[start] + _mix(length.astype(_U64) + _NULL))
+    elif pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t) \
+            or pa.types.is_large_binary(t):
+        values = pc.fill_null(arr, "" if pa.types.is_string(t) or pa.types.is_large_string(t) else b"")
+        h = pd.util.hash_array(values.to_numpy(zero_copy_only=False), categorize=False)
+    elif pa.types.is_boolean(t) or pa.types.is_integer(t):
+        h = pc.fill_null(arr, False if pa.types.is_boolean(t) else 0).to_numpy(zero_copy_only=False) \
+            .astype(np.int64).view(_U64)
+        h = _mix(h)
+    elif pa.types.is_floating(t):
+        h = _mix(pc.fill_null(arr, 0).to_numpy(zero_copy_only=False).astype(np.float64).view(_U64))
+    else:  # a type the writer does not use (dates, decimals): its values' repr, one at a time
+        h = np.fromiter((int.from_bytes(hashlib.blake2b(repr(v).encode("utf-8", "surrogatepass"),
+                                                        digest_size=8).digest(), "little")
+                         for v in arr.to_pylist()), dtype=_U64, count=n)
+    if arr.null_count:
+        h = np.where(arr.is_null().to_numpy(zero_copy_only=False), _NULL, h)
+    return np.asarray(h, dtype=_U64)
+
+
+def row_digests(batch: pa.RecordBatch) -> np.ndarray:
+    """64 bits of each row's values in column order (rows are taken as equal when their digests are),
+    vectorised: no Python object per row. (A row's ``repr`` through blake2b, the previous way, took ~14 us a
+    row, 12 s for two 100k-article releases' articles and teasers.)"""
+    h = np.full(batch.num_rows, _U64(batch.num_columns), _U64)
+    for k, col in enumerate(batch.columns):
+        h = _mix(h ^ (value_hashes(col) + _salt(k + 1)))
+    return h
 
 
 def _entities(root: Path, config: str, split: str, wanted: set[str]) -> dict[str, dict]:
