@@ -36,7 +36,7 @@ from builder import __version__
 from builder.errors import BuilderError, ReleaseExists
 from builder.ids import digest, json_digest
 from builder.pipeline import Pipeline, instantiate_stage
-from builder.release.manifest import write_manifest
+from builder.release.manifest import Rendered, render_list, write_manifest
 from builder.sources.base import REJECT_SCHEMA, Source
 from builder.timing import StageClock, format_time_report, time_report
 
@@ -389,41 +389,63 @@ def _concat(paths: list[Path], schema: pa.Schema) -> pa.Table:
     return pa.concat_tables([t.cast(schema) for t in tabs]) if tabs else schema.empty_table()
 
 
+#: threads that write a release's files (each holds a chunk of rows and a work row group)
+_RELEASE_THREADS = 8
+
+
 def _write_release(root: Path, p: Plan, result: dict) -> dict:
     c, name, version, fingerprint, inputs, models = p.c, p.name, p.version, p.fingerprint, p.inputs, p.models
     from builder.release import card as card_mod
     from builder.release.charts import render_charts
     from builder.release.diff import diff_releases, to_markdown
     from builder.release.features import features
-    from builder.release.writer import file_record, write_audit, write_config
+    from builder.release.writer import config_jobs, file_record, finish_config, write_audit, write_file
 
     root.mkdir(parents=True)
     pipe: Pipeline = result["pipeline"]
     ner = pipe.stages.get("ner")
     ner_names = ner.tag_names() if ner is not None else None
     max_rows = int(c["release"].get("max_rows_per_file", 100_000))
-    stats_acc = card_mod.Statistics()  # each config updates only its own counters
+    arrow = c["release"].get("arrow", True)
     wanted = ["articles", "teasers"] + (["ner"] if ner is not None else []) + (["stance"] if pipe.stages.get("stance") else [])
 
-    def one_config(conf: str) -> dict:
-        feats = features(conf, ner_names)
-        splits = write_config(root, conf, [d / f"{conf}.parquet" for d in result["p2"]], feats, max_rows,
-                              on_chunk=lambda split, t: stats_acc.update(conf, t),
-                              arrow=c["release"].get("arrow", True))
-        return {"features": feats, "splits": splits}
-
-    def audit() -> None:
+    def audit() -> list[dict]:
         rejects = pa.concat_tables([_concat([d / "rejects.parquet" for d in result["p1"]], REJECT_SCHEMA),
                                     _concat([d / "_rejects.parquet" for d in result["p2"]], REJECT_SCHEMA)])
-        write_audit(root, [d / "_removed.parquet" for d in result["p2"]], rejects)
+        return write_audit(root, [d / "_removed.parquet" for d in result["p2"]], rejects)
 
-    # the configs and the audit are independent files: write them side by side (pyarrow's
-    # reading, compression and writing run outside the GIL)
-    with ThreadPoolExecutor(max_workers=len(wanted) + 1, thread_name_prefix="release") as pool:
-        futures = {conf: pool.submit(one_config, conf) for conf in wanted}
+    def one_file(job) -> tuple[dict, card_mod.Statistics]:
+        stats = card_mod.Statistics()
+        return write_file(root, job, on_chunk=lambda t: stats.update(job.config, t)), stats
+
+    feats = {conf: features(conf, ner_names) for conf in wanted}
+    inputs_part = root / ".manifest-inputs.part"  # (not a file of the release: removed below)
+
+    def render_inputs() -> None:
+        # the manifest's list of inputs, a line per input (1 s at 100k inputs), while the data files are written
+        with open(inputs_part, "w", encoding="utf-8") as fh:
+            render_list(({"path": f.rel, "bytes": f.size, "sha256": f.sha256} for f in inputs), fh)
+
+    # every data file of every config (a split of up to max_rows_per_file rows is a file), the audit and the
+    # manifest's inputs side by side: they are independent, and pyarrow's reading, compression and writing run
+    # outside the GIL; the largest files first, the statistics merged in the release's order after
+    with ThreadPoolExecutor(max_workers=max(1, min(os.cpu_count() or 1, _RELEASE_THREADS)),
+                            thread_name_prefix="release") as pool:
         audit_done = pool.submit(audit)
-        configs = {conf: f.result() for conf, f in futures.items()}
-        audit_done.result()
+        planned = [pool.submit(config_jobs, root, conf, [d / f"{conf}.parquet" for d in result["p2"]], feats[conf],
+                               max_rows, arrow) for conf in wanted]
+        inputs_done = pool.submit(render_inputs)
+        jobs = [j for f in planned for j in f.result()]
+        by_size = sorted(range(len(jobs)), key=lambda i: -(jobs[i].stop - jobs[i].start))
+        futures = {i: pool.submit(one_file, jobs[i]) for i in by_size}
+        done = [futures[i].result() for i in range(len(jobs))]
+        audit_records = audit_done.result()
+        inputs_done.result()
+    stats_acc = card_mod.Statistics()
+    for _, st in done:  # in the release's order: config, split, file
+        stats_acc.merge(st)
+    configs = {conf: {"features": feats[conf],
+                      "splits": finish_config(root, conf, jobs, [r for r, _ in done], arrow)} for conf in wanted}
     (root / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(c)), encoding="utf-8")
 
     stages = [pipe.stages[n].describe() if pipe.stages.get(n) else None
@@ -441,9 +463,9 @@ def _write_release(root: Path, p: Plan, result: dict) -> dict:
         "builder_version": __version__,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "config_sha256": json_digest(output_config(c)),
-        # written line by line from the scanned inputs (write_manifest): a list of dicts and its
+        # written line by line from the scanned inputs (render_inputs): a list of dicts and its
         # JSON text would be ~1 KB per input at once, the largest memory a 100k-input build held
-        "inputs": ({"path": f.rel, "bytes": f.size, "sha256": f.sha256} for f in inputs),
+        "inputs": Rendered(inputs_part),
         "models": models,
         "labelers": labelers,
         "stages": [s for s in stages if s],
@@ -465,10 +487,15 @@ def _write_release(root: Path, p: Plan, result: dict) -> dict:
     quality = c["release"].get("quality") or {}
     (root / "README.md").write_text(card_mod.render(meta, configs, stats, manifest, charts=charts, changes=changes,
                                                     quality=quality), encoding="utf-8")
-    known = {r["path"]: r for cf in configs.values() for sp in cf["splits"].values() for r in sp["file_records"]}
-    files = sorted(p for p in root.rglob("*") if p.is_file())
+    # the data and audit files were hashed as they were written, side by side; the rest (card, charts,
+    # metadata) here
+    known = {r["path"]: r for cf in configs.values() for sp in cf["splits"].values()
+             for r in (*sp["file_records"], *sp["arrow_records"])}
+    known.update((r["path"], r) for r in audit_records)
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p != inputs_part)
     manifest["files"] = [known.get(p.relative_to(root).as_posix()) or file_record(root, p) for p in files]
     write_manifest(root / "manifest.json", manifest)
+    inputs_part.unlink()
     return {k: v for k, v in manifest.items() if k not in ("inputs", "files")}
 
 

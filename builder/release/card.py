@@ -83,19 +83,25 @@ def front_matter(meta: dict, configs: dict) -> dict:
 
 
 class Statistics:
-    """Card statistics, accumulated chunk by chunk while the writer streams (bounded memory)."""
+    """Card statistics, accumulated chunk by chunk while the writer streams (bounded memory). The files of
+    a release are written side by side, each into a ``Statistics`` of its own; :meth:`merge` adds them up
+    in the release's order."""
 
     def __init__(self):
         self.words = 0
         self.teaser_kinds: Counter = Counter()
-        self.teasers_hist: Counter = Counter()  # articles by number of teasers (articles with any)
-        self._run = (None, 0)  # the article whose teasers are being counted, and how many so far
+        # articles by number of teasers (articles with any): an article's teasers are contiguous in the release
+        # order, so they are counted as runs of its id; the first and the last run seen may go on in the
+        # chunks before and after, so they are kept apart with their ids (at most two), the rest counted here
+        self.teasers_hist: Counter = Counter()
+        self._edges: list[tuple[str, int]] = []
         self.entities: Counter = Counter()
         self.tokens = 0
         self.stance_labels: Counter = Counter()
         self.stance_pairs: Counter = Counter()
 
     def update(self, config: str, table) -> None:
+        import numpy as np
         import pyarrow.compute as pc
 
         if not table.num_rows:
@@ -104,16 +110,12 @@ class Statistics:
             self.words += int(pc.sum(table.column("n_words")).as_py() or 0)
         elif config == "teasers":
             self.teaser_kinds.update(table.column("kind").to_pylist())
-            # an article's teasers are contiguous in the release order: count runs, keep no per-article map
-            aid, k = self._run
-            for a in table.column("article_id").to_pylist():
-                if a == aid:
-                    k += 1
-                else:
-                    if aid is not None:
-                        self.teasers_hist[k] += 1
-                    aid, k = a, 1
-            self._run = (aid, k)
+            runs = pc.run_end_encode(table.column("article_id").combine_chunks())
+            ends = runs.run_ends.to_numpy()
+            counts = np.diff(ends, prepend=0).tolist()
+            ids = runs.values
+            edges = [(ids[0].as_py(), counts[0])] + ([(ids[-1].as_py(), counts[-1])] if len(counts) > 1 else [])
+            self._add_runs(edges, Counter(counts[1:-1]))
         elif config == "ner":
             ents = pc.list_flatten(table.column("entities"))
             self.entities.update(pc.struct_field(ents, "label").to_pylist())
@@ -121,6 +123,29 @@ class Statistics:
         elif config == "stance":
             self.stance_labels.update(table.column("label").to_pylist())
             self.stance_pairs.update(table.column("pair").to_pylist())
+
+    def _add_runs(self, edges: list[tuple[str, int]], inner: Counter) -> None:
+        """Teaser runs that come after those counted so far: the first and last (``edges``) and the count of
+        the others (``inner``). A run that goes on from the last one so far (the same id) joins it."""
+        self.teasers_hist.update(inner)
+        seq = list(self._edges)
+        for aid, k in edges:
+            if seq and seq[-1][0] == aid and len(seq) == len(self._edges):  # (only where the two meet)
+                seq[-1] = (aid, seq[-1][1] + k)
+            else:
+                seq.append((aid, k))
+        self.teasers_hist.update(k for _, k in seq[1:-1])
+        self._edges = seq[:1] + seq[-1:] if len(seq) > 1 else seq
+
+    def merge(self, other: "Statistics") -> None:
+        """Add ``other``'s counts, ``other`` covering rows that come after this one's."""
+        self.words += other.words
+        self.teaser_kinds.update(other.teaser_kinds)
+        self._add_runs(other._edges, other.teasers_hist)
+        self.entities.update(other.entities)
+        self.tokens += other.tokens
+        self.stance_labels.update(other.stance_labels)
+        self.stance_pairs.update(other.stance_pairs)
 
     def result(self, configs: dict) -> dict:
         from builder.stages.stance import LABELS
@@ -136,8 +161,7 @@ class Statistics:
             st["teasers_per_article"] = round(n_t / n_art, 3) if n_art else 0.0
             st["teaser_kinds"] = {("related", "teaser")[k]: v for k, v in sorted(self.teaser_kinds.items())}
             hist = Counter(self.teasers_hist)
-            if self._run[0] is not None:
-                hist[self._run[1]] += 1
+            hist.update(k for _, k in self._edges)
             with_teasers = sum(hist.values())
             if n_art - with_teasers:
                 hist[0] = n_art - with_teasers

@@ -13,8 +13,27 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from itertools import islice
 from pathlib import Path
+
+
+class Rendered:
+    """A list of the manifest already written out by :func:`render_list` into the file ``path`` (a build
+    writes its inputs' list while it writes the data files): :func:`write_manifest` copies it."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+
+def render_list(records, fh) -> None:
+    """Write ``records`` (any iterable of dicts) to ``fh`` as a list of the manifest: one compact record a
+    line, from ``[`` to ``]``."""
+    records, n = iter(records), 0
+    while rows := [json.dumps(r, ensure_ascii=False, default=str) for r in islice(records, 1000)]:
+        fh.write(("[\n    " if not n else ",\n    ") + ",\n    ".join(rows))
+        n += len(rows)
+    fh.write("\n  ]" if n else "[]")
 
 
 def write_manifest(path: Path, manifest: dict) -> None:
@@ -24,7 +43,7 @@ def write_manifest(path: Path, manifest: dict) -> None:
     as they come, so the manifest of a corpus of millions of inputs is never
     in memory whole. ``json.dumps(indent=2)`` of such lists would also run the
     pure-Python encoder (seconds at 100k inputs), and a line per record reads
-    (and diffs) better.
+    (and diffs) better. Either may also be :class:`Rendered` already.
     """
     nonce = os.urandom(8).hex()  # a marker no value of the manifest can hold
     marks = {k: f"@@{k}-{nonce}@@" for k in ("inputs", "files") if k in manifest}
@@ -34,11 +53,11 @@ def write_manifest(path: Path, manifest: dict) -> None:
         pos = 0
         for at, k in places:
             fh.write(text[pos:at])
-            records, n = iter(manifest[k]), 0
-            while rows := [json.dumps(r, ensure_ascii=False, default=str) for r in islice(records, 1000)]:
-                fh.write(("[\n    " if not n else ",\n    ") + ",\n    ".join(rows))
-                n += len(rows)
-            fh.write("\n  ]" if n else "[]")
+            if isinstance(manifest[k], Rendered):
+                with open(manifest[k].path, encoding="utf-8") as part:
+                    shutil.copyfileobj(part, fh, 1 << 20)
+            else:
+                render_list(manifest[k], fh)
             pos = at + len(json.dumps(marks[k]))
         fh.write(text[pos:] + "\n")
 

@@ -10,15 +10,23 @@ Memory is bounded by a chunk of rows, not by the corpus or the number of
 shards: shards are contiguous ranges of the sorted inputs and each work shard
 is ordered by split (stable), each split in row groups of its own, so the
 writer streams shard after shard, one work row group at a time, re-cut into
-fixed-size chunks. No merge, no sort of the corpus, every row read once.
+fixed-size chunks. No merge, no sort of the corpus, every row read once
+(but a chunk that straddles two files, read by both).
+
+Each data file is a job of its own (:func:`config_jobs`, :func:`write_file`,
+then :func:`finish_config`): the build writes all of a release's files side
+by side.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import queue
+import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -101,127 +109,249 @@ def sort_work(table: pa.Table) -> pa.Table:
 
 
 class _ShardRange:
-    """Where one split's rows sit in one work shard (contiguous after ``sort_work``)."""
+    """Where one split's rows sit in one work shard (contiguous after ``sort_work``): rows ``lo`` to
+    ``lo + n`` of the file, whose row groups start at ``starts``."""
 
-    def __init__(self, path: Path, split: str):
-        self.path = path
-        pf = pq.ParquetFile(path)
-        sp = pf.read(columns=["split"]).column("split").to_numpy(zero_copy_only=False)
-        rows = np.flatnonzero(sp == split)
-        self.lo, self.n = (int(rows[0]), len(rows)) if len(rows) else (0, 0)
-        if self.n and int(rows[-1]) - self.lo + 1 != self.n:
-            raise BuilderError(f"work shard {path} is not ordered by split; delete the work folder and rebuild")
-        md = pf.metadata
-        self.starts = np.cumsum([0] + [md.row_group(i).num_rows for i in range(md.num_row_groups)])
+    def __init__(self, path: Path, lo: int, n: int, starts: np.ndarray):
+        self.path, self.lo, self.n, self.starts = path, lo, n, starts
 
-    def tables(self) -> Iterator[pa.Table]:
-        """The split's rows, one work row group at a time (the file is open only meanwhile)."""
-        pf = pq.ParquetFile(self.path)
-        hi = self.lo + self.n
-        for g in range(len(self.starts) - 1):
-            g_lo, g_hi = int(self.starts[g]), int(self.starts[g + 1])
-            a, b = max(g_lo, self.lo), min(g_hi, hi)
-            if a < b:
-                yield pf.read_row_group(g).slice(a - g_lo, b - a)
-        pf.close()
+    def tables(self, skip: int = 0) -> Iterator[pa.Table]:
+        """The split's rows from its ``skip``-th on, one work row group at a time (the file is open only
+        meanwhile; the row groups before are not read)."""
+        lo, hi = self.lo + skip, self.lo + self.n
+        with pq.ParquetFile(self.path) as pf:
+            for g in range(len(self.starts) - 1):
+                g_lo, g_hi = int(self.starts[g]), int(self.starts[g + 1])
+                a, b = max(g_lo, lo), min(g_hi, hi)
+                if a < b:
+                    yield pf.read_row_group(g).slice(a - g_lo, b - a)
+
+
+def shard_ranges(paths: list[Path], splits: tuple[str, ...] | list[str]) -> dict[str, list[_ShardRange]]:
+    """Each split's rows in each work shard that has some (each shard's ``split`` column read once)."""
+    out: dict[str, list[_ShardRange]] = {s: [] for s in splits}
+    for path in paths:
+        if not path.exists():
+            continue
+        with pq.ParquetFile(path) as pf:
+            sp = pf.read(columns=["split"]).column("split").to_numpy(zero_copy_only=False)
+            md = pf.metadata
+            starts = np.cumsum([0] + [md.row_group(i).num_rows for i in range(md.num_row_groups)])
+        for split in splits:
+            rows = np.flatnonzero(sp == split)
+            if not len(rows):
+                continue
+            if int(rows[-1]) - int(rows[0]) + 1 != len(rows):
+                raise BuilderError(f"work shard {path} is not ordered by split; delete the work folder and rebuild")
+            out[split].append(_ShardRange(path, int(rows[0]), len(rows), starts))
+    return out
+
+
+class SplitRows:
+    """One split's rows over all work shards, in the global order (shard after shard), cut on a grid of
+    chunks: chunk ``c`` is rows ``c * size`` to ``(c + 1) * size`` (the last one shorter). A chunk's
+    boundaries do not depend on the shards', so the Parquet row groups (and bytes) do not either; and any
+    run of chunks can be read on its own (the files of a split are written side by side)."""
+
+    def __init__(self, ranges: list[_ShardRange]):
+        self.ranges = ranges
+        self.offsets = np.cumsum([0] + [r.n for r in ranges])  # the split's row where each shard's rows start
+
+    @property
+    def n(self) -> int:
+        return int(self.offsets[-1])
+
+    def chunks(self, size: int, first: int = 0, stop: int | None = None) -> Iterator[pa.Table]:
+        """Chunks ``first`` to ``stop - 1`` (default: to the end) of ``size`` rows each. Memory holds one chunk
+        and one work row group, whatever the number of shards; the rows before ``first`` are not read."""
+        row, end = first * size, self.n if stop is None else min(self.n, stop * size)
+        if row >= end:
+            return
+
+        def compact(parts: list[pa.Table]) -> pa.Table:
+            # a copy with fresh buffers: a slice keeps its whole row group alive (a chunk of a
+            # small split gathers slices of a row group from every shard) and would carry its
+            # buffers into the Arrow files and byte counts, which would then depend on the shards
+            t = pa.concat_tables(parts)
+            return t.take(pa.array(np.arange(t.num_rows, dtype=np.int64)))
+
+        k = int(np.searchsorted(self.offsets, row, side="right")) - 1  # the shard that holds the first row
+        skip = row - int(self.offsets[k])
+        buf: list[pa.Table] = []
+        have, remaining = 0, end - row  # rows in the buffer, rows still to take from the shards
+        for r in self.ranges[k:]:
+            for t in r.tables(skip):
+                if t.num_rows > remaining:
+                    t = t.slice(0, remaining)
+                remaining -= t.num_rows
+                while t.num_rows:
+                    take = min(size - have, t.num_rows)
+                    buf.append(t.slice(0, take))
+                    have += take
+                    t = t.slice(take)
+                    if have == size:
+                        yield compact(buf)
+                        buf, have = [], 0
+                if not remaining:
+                    break
+            skip = 0
+            if not remaining:
+                break
+        if have:
+            yield compact(buf)
 
 
 def ordered_chunks(paths: list[Path], split: str, chunk: int) -> tuple[int, Iterator[pa.Table]]:
     """Total rows of ``split`` over all shards, and an iterator of chunks of exactly ``chunk`` rows
-    (the last one shorter) in the global order: shard after shard.
-
-    Memory holds one chunk and one work row group, whatever the number of
-    shards; every row is read once. Chunk boundaries do not depend on shard
-    boundaries, so the Parquet row groups (and bytes) do not either.
-    """
-    ranges = [r for r in (_ShardRange(p, split) for p in paths if p.exists()) if r.n]
-    n = sum(r.n for r in ranges)
-
-    def compact(parts: list[pa.Table]) -> pa.Table:
-        # a copy with fresh buffers: a slice keeps its whole row group alive (a chunk of a
-        # small split gathers slices of a row group from every shard) and would carry its
-        # buffers into the Arrow files and byte counts, which would then depend on the shards
-        t = pa.concat_tables(parts)
-        return t.take(pa.array(np.arange(t.num_rows, dtype=np.int64)))
-
-    def gen():
-        buf: list[pa.Table] = []
-        have = 0
-        for r in ranges:
-            for t in r.tables():
-                while t.num_rows:
-                    take = min(chunk - have, t.num_rows)
-                    buf.append(t.slice(0, take))
-                    have += take
-                    t = t.slice(take)
-                    if have == chunk:
-                        yield compact(buf)
-                        buf, have = [], 0
-        if have:
-            yield compact(buf)
-
-    return n, gen()
+    (the last one shorter) in the global order: shard after shard (see :class:`SplitRows`)."""
+    rows = SplitRows(shard_ranges(paths, [split])[split])
+    return rows.n, rows.chunks(chunk)
 
 
-def write_config(root: Path, config: str, paths: list[Path], feats, max_rows_per_file: int,
-                 on_chunk: Callable[[str, pa.Table], None] | None = None, arrow: bool = True) -> dict:
-    """Write ``root/<config>/{split}-{i:05d}-of-{n:05d}.parquet`` (and ``arrow/<config>``).
+def read_ahead(items: Iterator, depth: int = 2) -> Iterator:
+    """``items``, made by a thread of their own at most ``depth`` ahead: the next chunks are read from the
+    work files and decoded while this one is compressed and written (both mostly outside the GIL). An
+    error in the thread is raised here; a consumer that stops early stops the thread."""
+    slots: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(kind: str, value) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put((kind, value), timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fill() -> None:
+        try:
+            for x in items:
+                if not put("item", x):
+                    return
+            put("end", None)
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer
+            put("error", e)
+
+    threading.Thread(target=fill, name="read-ahead", daemon=True).start()
+    try:
+        while True:
+            kind, value = slots.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+
+
+@dataclass
+class FileJob:
+    """One data file of a release config to write: rows ``start`` to ``stop`` of a split, as
+    ``{split}-{index}-of-{n_files}.parquet`` (and its Arrow file). An empty split is one job with
+    ``n_files == 0``: no Parquet file, an empty Arrow file."""
+
+    config: str
+    split: str
+    index: int
+    n_files: int
+    rows: SplitRows
+    start: int
+    stop: int
+    parquet: Path
+    arrow: Path | None
+    feats: Any
+    chunk: int
+
+
+def config_jobs(root: Path, config: str, paths: list[Path], feats, max_rows_per_file: int,
+                arrow: bool = True) -> list[FileJob]:
+    """The files of ``root/<config>/{split}-{i:05d}-of-{n:05d}.parquet`` (and ``arrow/<config>``), one job
+    each: they can be written in any order, side by side (:func:`write_file`), then :func:`finish_config`.
 
     ``datasets`` cannot load a split of zero rows from data files, so an empty
     split gets no Parquet file and is left out of the card's YAML; it is still
     in ``arrow/<config>`` (``load_from_disk`` handles empty splits) and in the
     manifest.
     """
-    out = {}
     folder = root / config
     folder.mkdir(parents=True, exist_ok=True)
     chunk = max(1, min(ROW_GROUP_SIZE, max_rows_per_file))
+    ranges = shard_ranges(paths, SPLITS)
+    jobs = []
     for split in SPLITS:
-        n, chunks = ordered_chunks(paths, split, chunk)
-        n_files = math.ceil(n / max_rows_per_file)
-        files = [folder / f"{split}-{i:05d}-of-{n_files:05d}.parquet" for i in range(n_files)]
+        rows = SplitRows(ranges[split])
+        n_files = math.ceil(rows.n / max_rows_per_file)
         arrow_dir = root / "arrow" / config / split
-        n_arrow = max(1, n_files)
-        arrow_files = [arrow_dir / f"data-{i:05d}-of-{n_arrow:05d}.arrow" for i in range(n_arrow)]
         if arrow:
             arrow_dir.mkdir(parents=True, exist_ok=True)
-        schema = feats.arrow_schema.with_metadata(hf_metadata(feats))
-        pw = aw = None
-        written, nbytes, current = 0, 0, -1
-        try:
-            for t in chunks:
-                t = to_release_table(t, feats)
-                pos = 0
-                while pos < t.num_rows:
-                    idx = written // max_rows_per_file
-                    if idx != current:
-                        for w in (pw, aw):
-                            if w is not None:
-                                w.close()
-                        pw = pq.ParquetWriter(files[idx], schema, **PARQUET_OPTIONS)
-                        aw = pa.ipc.new_stream(str(arrow_files[idx]), schema) if arrow else None
-                        current = idx
-                    take = min(t.num_rows - pos, (idx + 1) * max_rows_per_file - written)
-                    piece = t.slice(pos, take)
-                    pw.write_table(piece, row_group_size=ROW_GROUP_SIZE)
-                    if aw is not None:
-                        aw.write_table(piece)
-                    pos += take
-                    written += take
+        n_arrow = max(1, n_files)
+        for i in range(n_arrow):
+            jobs.append(FileJob(config, split, i, n_files, rows, i * max_rows_per_file,
+                                min(rows.n, (i + 1) * max_rows_per_file),
+                                folder / f"{split}-{i:05d}-of-{n_files:05d}.parquet",
+                                arrow_dir / f"data-{i:05d}-of-{n_arrow:05d}.arrow" if arrow else None, feats, chunk))
+    return jobs
+
+
+def write_file(root: Path, job: FileJob, on_chunk: Callable[[pa.Table], None] | None = None) -> dict:
+    """Write one file of a config (and its Arrow file); returns its ``file_record`` (None for an empty split)
+    and ``num_bytes``, the Arrow bytes of the chunks that start in it.
+
+    The chunks are those of the split's grid (:class:`SplitRows`): a chunk that straddles two files is read
+    by both jobs, each writing its part, as one writer going through the split would; it counts (bytes,
+    ``on_chunk``) in the file where it starts."""
+    schema = job.feats.arrow_schema.with_metadata(hf_metadata(job.feats))
+    if job.n_files == 0:
+        if job.arrow is not None:
+            with pa.ipc.new_stream(str(job.arrow), schema):
+                pass
+        return {"record": None, "num_bytes": 0, "arrow_record": file_record(root, job.arrow) if job.arrow else None}
+    first, stop = job.start // job.chunk, -(-job.stop // job.chunk)
+    nbytes = 0
+    with pq.ParquetWriter(job.parquet, schema, **PARQUET_OPTIONS) as pw, \
+            (pa.ipc.new_stream(str(job.arrow), schema) if job.arrow is not None else _NoWriter()) as aw:
+        for c, t in enumerate(read_ahead(job.rows.chunks(job.chunk, first, stop)), first):
+            t = to_release_table(t, job.feats)
+            lo = c * job.chunk
+            a, b = max(lo, job.start), min(lo + t.num_rows, job.stop)
+            piece = t.slice(a - lo, b - a)
+            pw.write_table(piece, row_group_size=ROW_GROUP_SIZE)
+            aw.write_table(piece)
+            if lo >= job.start:
                 nbytes += t.nbytes
                 if on_chunk is not None:
-                    on_chunk(split, t)
-        finally:
-            for w in (pw, aw):
-                if w is not None:
-                    w.close()
-        if arrow and n == 0:
-            with pa.ipc.new_stream(str(arrow_files[0]), schema):
-                pass
-        records = [file_record(root, f) for f in files]  # each file hashed once, here
+                    on_chunk(t)
+    return {"record": file_record(root, job.parquet), "num_bytes": nbytes,
+            "arrow_record": file_record(root, job.arrow) if job.arrow is not None else None}
+
+
+class _NoWriter:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def write_table(self, t: pa.Table) -> None:
+        pass
+
+
+def finish_config(root: Path, config: str, jobs: list[FileJob], results: list[dict], arrow: bool = True) -> dict:
+    """Per split, its files, rows, bytes and file records (``jobs`` and ``results`` in the same order); the
+    Arrow folder's metadata files."""
+    out = {}
+    for split in SPLITS:
+        mine = [(j, r) for j, r in zip(jobs, results) if j.config == config and j.split == split]
+        files = [j.parquet for j, _ in mine if j.n_files]
+        records = [r["record"] for j, r in mine if j.n_files]
         if arrow:
-            _arrow_metadata(arrow_dir, config, split, feats, arrow_files, [r["sha256"] for r in records])
-        out[split] = {"files": files, "num_examples": n, "num_bytes": nbytes, "file_records": records}
+            _arrow_metadata(root / "arrow" / config / split, config, split, mine[0][0].feats,
+                            [j.arrow for j, _ in mine], [r["sha256"] for r in records])
+        out[split] = {"files": files, "num_examples": mine[0][0].rows.n,
+                      "num_bytes": sum(r["num_bytes"] for _, r in mine), "file_records": records,
+                      "arrow_records": [r["arrow_record"] for _, r in mine if r["arrow_record"] is not None]}
     if arrow:
         (root / "arrow" / config / "dataset_dict.json").write_text(json.dumps({"splits": list(SPLITS)}))
     return out
@@ -243,8 +373,9 @@ def _arrow_metadata(folder: Path, config: str, split: str, feats, arrow_files: l
     (folder / "state.json").write_text(json.dumps(state, indent=2) + "\n")
 
 
-def write_audit(root: Path, removed_paths: list[Path], rejects: pa.Table) -> None:
-    """``audit/``: removed lines (streamed in article/line order), learned boilerplate, rejections."""
+def write_audit(root: Path, removed_paths: list[Path], rejects: pa.Table) -> list[dict]:
+    """``audit/``: removed lines (streamed in article/line order), learned boilerplate, rejections; returns
+    the three files' records."""
     from collections import Counter
 
     folder = root / "audit"
@@ -254,7 +385,7 @@ def write_audit(root: Path, removed_paths: list[Path], rejects: pa.Table) -> Non
     n, chunks = ordered_chunks(removed_paths, "audit", ROW_GROUP_SIZE)
     schema = None
     with _LazyWriter(folder / "removed_lines.parquet") as w:
-        for t in chunks:
+        for t in read_ahead(chunks):
             t = t.drop_columns(["id", "split"])
             w.write(t)
             lb = t.filter(pc.equal(t.column("reason"), "learned_boilerplate"))
@@ -276,6 +407,8 @@ def write_audit(root: Path, removed_paths: list[Path], rejects: pa.Table) -> Non
         rejects = rejects.take(pc.sort_indices(rejects, sort_keys=[("source", "ascending"), ("reason", "ascending"),
                                                                    ("detail", "ascending")]))
     write_parquet(rejects, folder / "rejected.parquet")
+    return [file_record(root, folder / name)
+            for name in ("removed_lines.parquet", "learned_boilerplate.parquet", "rejected.parquet")]
 
 
 class _LazyWriter:
