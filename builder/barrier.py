@@ -22,12 +22,15 @@ joins back.
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from builder.release.writer import read_ahead
 
 PAIR_TYPE = pa.list_(pa.struct([("headline", pa.string()), ("pair", pa.string())]))
 
@@ -174,8 +177,8 @@ def barrier(pipe, shard_dirs: list[Path], out: Path) -> dict:
     dedup, bp = pipe.stages.get("dedup"), pipe.stages.get("boilerplate")
     ids_parts, exact, bands, sizes = [], [], [], []
     doc_group, group_names = [], {}
-    for d in shard_dirs:
-        t = _read(d / "docs.parquet", ["id", "exact_hash", "bands", "group"])
+    # the next shards' keys are read (outside the GIL) while this one's are turned into arrays
+    for t in read_ahead(_read(d / "docs.parquet", ["id", "exact_hash", "bands", "group"]) for d in shard_dirs):
         n = t.num_rows
         sizes.append(n)
         ids_parts.append(t.column("id").combine_chunks())
@@ -329,8 +332,8 @@ def _frequent_lines(shard_dirs: list[Path], sizes: list[int], min_count: int) ->
     bytes a line; this holds 8 bytes a line (each shard's hashes are freed as they are joined)."""
     from builder.stages.boilerplate import frequent_values, in_sorted
 
-    parts = [_flat(_read(d / "docs.parquet", ["line_hashes"]).column("line_hashes"), np.uint64)
-             for d, n in zip(shard_dirs, sizes) if n]
+    parts = [_flat(t.column("line_hashes"), np.uint64)
+             for t in read_ahead(_read(d / "docs.parquet", ["line_hashes"]) for d, n in zip(shard_dirs, sizes) if n)]
     every, pos = np.empty(sum(map(len, parts)), np.uint64), 0
     for k, part in enumerate(parts):  # joined shard by shard, each freed once copied: never two copies whole
         every[pos:pos + len(part)] = part
@@ -344,14 +347,16 @@ def _frequent_lines(shard_dirs: list[Path], sizes: list[int], min_count: int) ->
     if not len(frequent):
         return np.array([], np.uint64), np.array([], np.int64)
     hashes, docs, start = [np.array([], np.uint64)], [np.array([], np.int64)], 0
-    for d, n in zip(shard_dirs, sizes):  # (a shard whose documents were all rejected has no line_hashes column)
-        if n:
-            lh = _read(d / "docs.parquet", ["line_hashes"]).column("line_hashes")
-            flat = _flat(lh, np.uint64)
-            keep = in_sorted(flat, frequent)
-            hashes.append(flat[keep])
-            docs.append(pc.list_parent_indices(lh).to_numpy(zero_copy_only=False).astype(np.int64)[keep] + start)
-        start += n
+    tables = read_ahead(_read(d / "docs.parquet", ["line_hashes"]) for d, n in zip(shard_dirs, sizes) if n)
+    with closing(tables):
+        for n in sizes:  # (a shard whose documents were all rejected has no line_hashes column)
+            if n:
+                lh = next(tables).column("line_hashes")
+                flat = _flat(lh, np.uint64)
+                keep = in_sorted(flat, frequent)
+                hashes.append(flat[keep])
+                docs.append(pc.list_parent_indices(lh).to_numpy(zero_copy_only=False).astype(np.int64)[keep] + start)
+            start += n
     return np.concatenate(hashes), np.concatenate(docs)
 
 
