@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 
 from builder.sources.base import ReadResult, Shard, Source, document_id
 
@@ -93,6 +94,12 @@ class FileSource(Source):
                 continue
             if self.max_bytes and len(data) > self.max_bytes:  # grew since the scan
                 res.reject(f.rel, "too_large", f"more than source.max_bytes={self.max_bytes} bytes")
+                continue
+            if hashlib.sha256(data).hexdigest() != f.sha256:  # (~3 us an article)
+                # written to since the scan (a scraper still filling the folder): the manifest and the shard's
+                # work key hold the scanned digest, so this content would be in a release that says otherwise
+                res.reject(f.rel, "changed_since_scan", "the file changed after the build scanned it (its SHA-256 "
+                           "differs from the manifest's): build again to read its new content")
                 continue
             text, enc, problem = decode(data, self.encoding)
             if text is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from itertools import islice
 
 from builder.errors import BuilderError
@@ -13,6 +14,19 @@ from builder.sources.base import InputFile, ReadResult, Shard, Source, document_
 BATCH = 1024
 #: bytes the Parquet reader buffers per column: it reads the pages it decodes, not whole column chunks
 READ_BUFFER = 1 << 20
+
+
+def check_unchanged(f: InputFile) -> None:
+    """Stop the build if ``f`` is no longer the size the scan found: its shards' record ranges (and the
+    manifest's digest) are those of the scanned file, and a shard cannot tell which of its records changed."""
+    try:
+        size = os.stat(f.path).st_size
+    except OSError:
+        return  # (the read rejects it as unreadable)
+    if f.size >= 0 and size != f.size:
+        raise BuilderError(f"{f.path} changed after the build scanned it ({f.size} bytes then, {size} now): its "
+                           "shards' records would not be those the manifest describes; build again once it is "
+                           "no longer written to (finished shards of the other files are reused)")
 
 
 class _RecordSource(Source):
@@ -157,6 +171,7 @@ class JsonlSource(_RecordSource):
     def read(self, shard: Shard) -> ReadResult:
         res = ReadResult()
         f = shard.files[0]
+        check_unchanged(f)
         try:
             fh, first = self._start(f, shard)
         except (OSError, EOFError) as e:
@@ -226,6 +241,7 @@ class ParquetSource(_RecordSource):
 
         res = ReadResult()
         f = shard.files[0]
+        check_unchanged(f)
         try:
             pf = pq.ParquetFile(f.path, buffer_size=READ_BUFFER, pre_buffer=False)  # pages read as they are decoded
         except Exception as e:

@@ -347,3 +347,51 @@ def test_scan_on_storage_that_waits_reads_files_side_by_side_and_finds_the_same(
         got = FileSource(str(tmp_path)).scan().table
     assert got.equals(expected)
     assert most[0] > 1 and "threads read the rest" in caplog.text
+
+
+def test_a_file_written_to_after_the_scan_is_rejected_not_read(tmp_path, monkeypatch):
+    """A scraper still filling the folder: a file that changes between the scan and its shard's read is a
+    rejection with its reason (the manifest holds the scanned digest, the release must not hold other text);
+    a build with the hook that changes it keeps every other article and accounts for all of them."""
+    import pyarrow.parquet as pq
+
+    from builder.sources.base import Source
+    from tests.conftest import build_release
+    from tests.corpus import write_corpus
+
+    src = write_corpus(tmp_path / "src", n=6)
+    victim = sorted(src.glob("*.txt"))[2]
+    scan = Source.scan
+
+    def scan_then_write(self):
+        inputs = scan(self)
+        victim.write_text(victim.read_text(encoding="utf-8") + "\nA line added by the scraper.\n", encoding="utf-8")
+        return inputs
+
+    monkeypatch.setattr(Source, "scan", scan_then_write)
+    s = build_release(tmp_path, src, ["ner=none", "stance=none"])
+    rejected = pq.read_table(f"{s['path']}/audit/rejected.parquet").to_pylist()
+    mine = [r for r in rejected if r["source"] == victim.name]
+    assert [r["reason"] for r in mine] == ["changed_since_scan"] and "build again" in mine[0]["detail"]
+    c = s["counts"]
+    assert c["read"] == 6 and c["rejected"]["changed_since_scan"] == 1 and c["read"] == c["written"] + c["rejected_total"]
+    sources = {r for f in (tmp_path / "dist").glob("*/*/articles/*.parquet")
+               for r in pq.read_table(f, columns=["source"]).column("source").to_pylist()}
+    assert victim.name not in sources and len(sources) >= 1
+
+
+def test_a_record_file_that_grew_after_the_scan_stops_the_build_naming_it(tmp_path):
+    for cls, name in ((JsonlSource, "news.jsonl"), (ParquetSource, "news.parquet")):
+        path = tmp_path / name
+        rows = [{"id": f"r{i}", "text": f"Story {i} text that is long enough."} for i in range(5)]
+        if cls is JsonlSource:
+            path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        else:
+            pq.write_table(pa.Table.from_pylist(rows), path)
+        src = cls(str(path), shard_size=2)
+        shards = src.shards(src.scan())
+        assert len(src.read(shards[0]).docs) == 2
+        with open(path, "ab") as fh:
+            fh.write(b'{"id": "late", "text": "appended by a scraper"}\n')
+        with pytest.raises(BuilderError, match=f"{name} changed after the build scanned it"):
+            src.read(shards[1])
