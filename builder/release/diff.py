@@ -13,7 +13,9 @@ import argparse
 import difflib
 import hashlib
 import json
+import os
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -173,7 +175,7 @@ def diff_releases(old: Path, new: Path, new_version: str | None = None) -> dict:
     """Differences between two release folders (``new`` may be a staging folder
     without its manifest yet: then ``new_version`` names it).
 
-    Memory: ~40 bytes per row of the largest split (its ids and row digests),
+    Memory: ~40 bytes per row of the largest config (its splits' ids and row digests, in both releases),
     and the entities of at most ``_ENTITY_BATCH`` changed NER rows; rows are
     never all in memory (whole splits as Python dicts took 1.5 GB for two
     100k-article releases without NER)."""
@@ -183,40 +185,46 @@ def diff_releases(old: Path, new: Path, new_version: str | None = None) -> dict:
     res = {"old": str(old), "new": str(new), "configs": {}, "card": {}}
     configs = sorted({p.name for r in (old, new) for p in r.iterdir()
                       if p.is_dir() and p.name not in ("arrow", "audit") and any(p.glob("*.parquet"))})
-    for conf in configs:
-        names_old, names_new = _names(old, conf), _names(new, conf)
-        col = LABEL_COLUMNS.get(conf)
-        cres = {}
-        for split in SPLITS:
-            a, b = _SplitIndex(old, conf, split, col), _SplitIndex(new, conf, split, col)
-            common, ia, ib = np.intersect1d(a.ids, b.ids, assume_unique=True, return_indices=True)
-            added = np.setdiff1d(b.ids, a.ids, assume_unique=True)
-            removed = np.setdiff1d(a.ids, b.ids, assume_unique=True)
-            differs = a.digests[ia] != b.digests[ib]
-            changed = common[differs]
-            moves: Counter = Counter()
-            if conf == "ner":
-                for start in range(0, len(changed), _ENTITY_BATCH):
-                    batch = _decode(changed[start:start + _ENTITY_BATCH])  # in id order: ties in the counts keep it
-                    wanted = set(batch)
-                    ea_all, eb_all = _entities(old, conf, split, wanted), _entities(new, conf, split, wanted)
-                    for i in batch:
-                        ea, eb = ea_all.get(i, {}), eb_all.get(i, {})
-                        for span in set(ea) | set(eb):
-                            la, lb = ea.get(span, "(none)"), eb.get(span, "(none)")
-                            if la != lb:
-                                moves[(la, lb)] += 1
-            elif col:
-                na, nb = names_old.get(col, []), names_new.get(col, [])
-                for x, y in zip(a.labels[ia[differs]], b.labels[ib[differs]]):
-                    la, lb = _lab(x, na), _lab(y, nb)
-                    if la != lb:
-                        moves[(la, lb)] += 1
-            cres[split] = {"old": len(a.ids), "new": len(b.ids), "added": len(added), "removed": len(removed),
-                           "changed": len(changed), "label_changes": [[x, y, n] for (x, y), n in moves.most_common()],
-                           "examples": {"added": _decode(added[:5]), "removed": _decode(removed[:5]),
-                                        "changed": _decode(changed[:5])}}
-        res["configs"][conf] = cres
+    pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="diff")
+    try:
+        for conf in configs:
+            names_old, names_new = _names(old, conf), _names(new, conf)
+            col = LABEL_COLUMNS.get(conf)
+            cres = {}
+            # the config's splits of both releases indexed side by side (Parquet decoding runs outside the GIL)
+            index = {(r, split): pool.submit(_SplitIndex, r, conf, split, col) for split in SPLITS for r in (old, new)}
+            for split in SPLITS:
+                a, b = index.pop((old, split)).result(), index.pop((new, split)).result()
+                common, ia, ib = np.intersect1d(a.ids, b.ids, assume_unique=True, return_indices=True)
+                added = np.setdiff1d(b.ids, a.ids, assume_unique=True)
+                removed = np.setdiff1d(a.ids, b.ids, assume_unique=True)
+                differs = a.digests[ia] != b.digests[ib]
+                changed = common[differs]
+                moves: Counter = Counter()
+                if conf == "ner":
+                    for start in range(0, len(changed), _ENTITY_BATCH):
+                        batch = _decode(changed[start:start + _ENTITY_BATCH])  # in id order: ties in the counts keep it
+                        wanted = set(batch)
+                        ea_all, eb_all = _entities(old, conf, split, wanted), _entities(new, conf, split, wanted)
+                        for i in batch:
+                            ea, eb = ea_all.get(i, {}), eb_all.get(i, {})
+                            for span in set(ea) | set(eb):
+                                la, lb = ea.get(span, "(none)"), eb.get(span, "(none)")
+                                if la != lb:
+                                    moves[(la, lb)] += 1
+                elif col:
+                    na, nb = names_old.get(col, []), names_new.get(col, [])
+                    for x, y in zip(a.labels[ia[differs]], b.labels[ib[differs]]):
+                        la, lb = _lab(x, na), _lab(y, nb)
+                        if la != lb:
+                            moves[(la, lb)] += 1
+                cres[split] = {"old": len(a.ids), "new": len(b.ids), "added": len(added), "removed": len(removed),
+                               "changed": len(changed), "label_changes": [[x, y, n] for (x, y), n in moves.most_common()],
+                               "examples": {"added": _decode(added[:5]), "removed": _decode(removed[:5]),
+                                            "changed": _decode(changed[:5])}}
+            res["configs"][conf] = cres
+    finally:
+        pool.shutdown(cancel_futures=True)
     if (new / "README.md").is_file():  # a staging folder gets its card after the diff
         _card_changes(old, new, res)
     res["versions"] = [manifest_version(old), new_version or manifest_version(new)]
