@@ -179,6 +179,13 @@ class Logistic:
 
     kind = "logistic"
 
+    def __post_init__(self):
+        # one memory layout whatever made the arrays (scikit-learn's coef_ is Fortran-ordered, a loaded model's
+        # is not): the matrix product's summation order depends on it (~2e-15 apart with numpy 2.4), and a
+        # saved model must predict exactly what the trained one did
+        for k in ("mean", "scale", "coef", "intercept"):
+            setattr(self, k, np.ascontiguousarray(getattr(self, k), dtype=np.float64))
+
     def raw(self, X: np.ndarray) -> np.ndarray:
         return ((X - self.mean) / self.scale) @ self.coef.T + self.intercept
 
