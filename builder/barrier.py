@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from builder.release.writer import read_ahead
+from builder.prefetch import read_ahead
 
 PAIR_TYPE = pa.list_(pa.struct([("headline", pa.string()), ("pair", pa.string())]))
 

@@ -188,41 +188,13 @@ def diff_releases(old: Path, new: Path, new_version: str | None = None) -> dict:
     pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="diff")
     try:
         for conf in configs:
-            names_old, names_new = _names(old, conf), _names(new, conf)
+            names = _names(old, conf), _names(new, conf)
             col = LABEL_COLUMNS.get(conf)
-            cres = {}
             # the config's splits of both releases indexed side by side (Parquet decoding runs outside the GIL)
             index = {(r, split): pool.submit(_SplitIndex, r, conf, split, col) for split in SPLITS for r in (old, new)}
-            for split in SPLITS:
-                a, b = index.pop((old, split)).result(), index.pop((new, split)).result()
-                common, ia, ib = np.intersect1d(a.ids, b.ids, assume_unique=True, return_indices=True)
-                added = np.setdiff1d(b.ids, a.ids, assume_unique=True)
-                removed = np.setdiff1d(a.ids, b.ids, assume_unique=True)
-                differs = a.digests[ia] != b.digests[ib]
-                changed = common[differs]
-                moves: Counter = Counter()
-                if conf == "ner":
-                    for start in range(0, len(changed), _ENTITY_BATCH):
-                        batch = _decode(changed[start:start + _ENTITY_BATCH])  # in id order: ties in the counts keep it
-                        wanted = set(batch)
-                        ea_all, eb_all = _entities(old, conf, split, wanted), _entities(new, conf, split, wanted)
-                        for i in batch:
-                            ea, eb = ea_all.get(i, {}), eb_all.get(i, {})
-                            for span in set(ea) | set(eb):
-                                la, lb = ea.get(span, "(none)"), eb.get(span, "(none)")
-                                if la != lb:
-                                    moves[(la, lb)] += 1
-                elif col:
-                    na, nb = names_old.get(col, []), names_new.get(col, [])
-                    for x, y in zip(a.labels[ia[differs]], b.labels[ib[differs]]):
-                        la, lb = _lab(x, na), _lab(y, nb)
-                        if la != lb:
-                            moves[(la, lb)] += 1
-                cres[split] = {"old": len(a.ids), "new": len(b.ids), "added": len(added), "removed": len(removed),
-                               "changed": len(changed), "label_changes": [[x, y, n] for (x, y), n in moves.most_common()],
-                               "examples": {"added": _decode(added[:5]), "removed": _decode(removed[:5]),
-                                            "changed": _decode(changed[:5])}}
-            res["configs"][conf] = cres
+            res["configs"][conf] = {split: _split_changes(old, new, conf, split, index.pop((old, split)).result(),
+                                                          index.pop((new, split)).result(), col, names)
+                                    for split in SPLITS}
     finally:
         pool.shutdown(cancel_futures=True)
     if (new / "README.md").is_file():  # a staging folder gets its card after the diff
@@ -230,6 +202,39 @@ def diff_releases(old: Path, new: Path, new_version: str | None = None) -> dict:
     res["versions"] = [manifest_version(old), new_version or manifest_version(new)]
     res["config_changes"] = _config_changes(old, new)
     return res
+
+
+def _split_changes(old: Path, new: Path, conf: str, split: str, a: _SplitIndex, b: _SplitIndex, col: str | None,
+                   names: tuple[dict, dict]) -> dict:
+    """Rows added, removed and changed in one split (``a`` of ``old``, ``b`` of ``new``), and the label moves
+    of the changed rows: NER entity labels on the same span, or the config's label column."""
+    common, ia, ib = np.intersect1d(a.ids, b.ids, assume_unique=True, return_indices=True)
+    added = np.setdiff1d(b.ids, a.ids, assume_unique=True)
+    removed = np.setdiff1d(a.ids, b.ids, assume_unique=True)
+    differs = a.digests[ia] != b.digests[ib]
+    changed = common[differs]
+    moves: Counter = Counter()
+    if conf == "ner":
+        for start in range(0, len(changed), _ENTITY_BATCH):
+            batch = _decode(changed[start:start + _ENTITY_BATCH])  # in id order: ties in the counts keep it
+            wanted = set(batch)
+            ea_all, eb_all = _entities(old, conf, split, wanted), _entities(new, conf, split, wanted)
+            for i in batch:
+                ea, eb = ea_all.get(i, {}), eb_all.get(i, {})
+                for span in set(ea) | set(eb):
+                    la, lb = ea.get(span, "(none)"), eb.get(span, "(none)")
+                    if la != lb:
+                        moves[(la, lb)] += 1
+    elif col:
+        na, nb = names[0].get(col, []), names[1].get(col, [])
+        for x, y in zip(a.labels[ia[differs]], b.labels[ib[differs]]):
+            la, lb = _lab(x, na), _lab(y, nb)
+            if la != lb:
+                moves[(la, lb)] += 1
+    return {"old": len(a.ids), "new": len(b.ids), "added": len(added), "removed": len(removed),
+            "changed": len(changed), "label_changes": [[x, y, n] for (x, y), n in moves.most_common()],
+            "examples": {"added": _decode(added[:5]), "removed": _decode(removed[:5]),
+                         "changed": _decode(changed[:5])}}
 
 
 def _card_changes(old: Path, new: Path, res: dict) -> None:

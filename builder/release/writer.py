@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-import queue
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -34,6 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.errors import BuilderError
+from builder.prefetch import read_ahead
 from builder.release.features import ClassLabel, List
 from builder.stages.split import SPLITS
 
@@ -206,44 +205,6 @@ def ordered_chunks(paths: list[Path], split: str, chunk: int) -> tuple[int, Iter
     (the last one shorter) in the global order: shard after shard (see :class:`SplitRows`)."""
     rows = SplitRows(shard_ranges(paths, [split])[split])
     return rows.n, rows.chunks(chunk)
-
-
-def read_ahead(items: Iterator, depth: int = 2) -> Iterator:
-    """``items``, made by a thread of their own at most ``depth`` ahead: the next chunks are read from the
-    work files and decoded while this one is compressed and written (both mostly outside the GIL). An
-    error in the thread is raised here; a consumer that stops early stops the thread."""
-    slots: queue.Queue = queue.Queue(depth)
-    stop = threading.Event()
-
-    def put(kind: str, value) -> bool:
-        while not stop.is_set():
-            try:
-                slots.put((kind, value), timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def fill() -> None:
-        try:
-            for x in items:
-                if not put("item", x):
-                    return
-            put("end", None)
-        except BaseException as e:  # noqa: BLE001 - handed to the consumer
-            put("error", e)
-
-    threading.Thread(target=fill, name="read-ahead", daemon=True).start()
-    try:
-        while True:
-            kind, value = slots.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
 
 
 @dataclass

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builder.release import writer
+from builder.prefetch import read_ahead
 from builder.release.card import Statistics
 from tests.conftest import build_release
 from tests.corpus import write_corpus
@@ -133,7 +134,7 @@ def test_read_ahead_hands_on_errors_and_stops_with_its_consumer():
 
     got = []
     try:
-        for x in writer.read_ahead(failing()):
+        for x in read_ahead(failing()):
             got.append(x)
     except ValueError as e:
         assert "unreadable" in str(e)
@@ -141,7 +142,7 @@ def test_read_ahead_hands_on_errors_and_stops_with_its_consumer():
         raise AssertionError("the producer's error was lost")
     assert got == [0, 1, 2]
     made = itertools.count()
-    it = writer.read_ahead(x for x in made)
+    it = read_ahead(x for x in made)
     assert [next(it) for _ in range(5)] == list(range(5))
     it.close()  # the consumer stops early: so does the thread
     time.sleep(0.5)
